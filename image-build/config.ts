@@ -1,0 +1,61 @@
+// Everything that decides what goes into the guest. Changing a value here
+// changes the hash of the steps that read it, so they rebuild.
+
+export const DEBIAN_MIRROR = process.env.DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
+
+/** Userland: trixie i386 brings Docker 26.1.5, buildx and compose v2 (bookworm only has 20.10). */
+export const GUEST_SUITE = 'trixie';
+
+export const GUEST_PACKAGES = [
+  'docker.io', 'docker-cli', 'docker-buildx', 'docker-compose', 'containerd', 'runc', 'crun',
+  'iptables', 'iproute2', 'ca-certificates', 'docker-registry', 'procps', 'less', 'nano',
+  'curl', 'jq', 'busybox-static', 'kmod', 'bash-completion', 'util-linux',
+];
+
+/** Trixie has no i386 kernel: bookworm's 686 kernel boots the trixie userland. */
+export const KERNEL_SUITE = 'bookworm';
+export const KERNEL_META_PACKAGE = 'linux-image-686';
+
+/** Loaded by the initramfs before the root disk is mounted (in this order, deps resolved by modprobe). */
+export const INITRAMFS_MODULES = [
+  // crc32c_generic is only a soft dependency of ext4 (via libcrc32c): modprobe would not pull it in.
+  'ata_piix', 'sd_mod', 'crc32c_generic', 'ext4',
+  // Docker's needs, loaded from RAM rather than from the emulated disk.
+  'overlay', 'bridge', 'br_netfilter', 'veth', 'nf_nat', 'nf_conntrack', 'iptable_nat', 'iptable_filter',
+  'ip_tables', 'xt_MASQUERADE', 'xt_addrtype', 'xt_conntrack', 'xt_nat', 'xt_tcpudp', 'xt_comment',
+  'nf_conntrack_netlink', 'xfrm_user', 'xt_mark', 'ip6_tables', 'ip6table_filter', 'ip6table_nat',
+];
+
+/** Kernel module folders kept in the guest (the rest is hardware a v86 PC never has). */
+export const KEPT_MODULE_DIRS = [
+  'kernel/fs', 'kernel/net', 'kernel/crypto', 'kernel/lib', 'kernel/block', 'kernel/arch',
+  'kernel/drivers/ata', 'kernel/drivers/scsi', 'kernel/drivers/block', 'kernel/drivers/virtio',
+  'kernel/drivers/char', 'kernel/drivers/net/veth.ko', 'kernel/drivers/net/virtio_net.ko',
+  'kernel/drivers/net/ethernet/8390', 'kernel/drivers/net/dummy.ko', 'kernel/drivers/net/macvlan.ko',
+  'kernel/drivers/net/ipvlan', 'kernel/drivers/net/vxlan', 'kernel/drivers/md',
+];
+
+/** Base images for the catalog come from bookworm: python 3.11, nginx 1.22, flask 2.2 (the lessons' versions). */
+export const IMAGE_SUITE = 'bookworm';
+
+/**
+ * v86 settings. They must be identical when the snapshot is taken and when it is
+ * restored, so the manifest carries them to the browser.
+ */
+export const MACHINE = {
+  memorySize: 512 * 1024 * 1024,
+  vgaMemorySize: 2 * 1024 * 1024,
+  acpi: false,
+  cmdline: [
+    'console=ttyS0', 'root=/dev/sda', 'rw', 'rootfstype=ext4', 'init=/sbin/init',
+    // The emulated TSC is stable; without this the kernel spends seconds calibrating.
+    'tsc=reliable', 'mitigations=off', 'nowatchdog', 'quiet', 'loglevel=3',
+    // Freed pages are zeroed, so v86's state packer skips them and saved states stay small.
+    'init_on_free=1', 'cgroup_no_v1=all',
+  ].join(' '),
+} as const;
+
+/** Disk parts: small enough that a lazy first visit fetches little, big enough to keep requests few. */
+export const DISK_CHUNK_SIZE = 256 * 1024;
+/** Free space left on the guest disk for the learner's images, containers and volumes. */
+export const DISK_FREE_BYTES = 1024 * 1024 * 1024;

@@ -1,0 +1,101 @@
+import { open, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DISK_CHUNK_SIZE, DISK_FREE_BYTES } from '../config.ts';
+import { run } from '../lib/exec.ts';
+import { sha256File } from '../lib/hash.ts';
+import { GUEST_ROOTFS_SRC } from '../lib/paths.ts';
+import type { Step, StepContext } from '../pipeline.ts';
+
+export interface DiskInfo {
+  size: number;
+  chunkSize: number;
+  parts: number;
+  servedBytes: number;
+  sha256: string;
+}
+
+/**
+ * The guest's ext4 disk: root filesystem + our files + kernel modules + agent +
+ * the prebuilt /var/lib/docker and registry. Output: disk.img (for Node and QEMU),
+ * parts/rootfs-<start>-<end>.img.zst (what the browser fetches lazily) and disk.json.
+ */
+export const diskStep: Step = {
+  name: 'disk',
+  description: 'ext4 guest disk and its lazily loaded parts',
+  deps: ['rootfs', 'kernel', 'images', 'agent'],
+  sources: ['image-build/steps/disk.ts', 'guest-rootfs/files'],
+  settings: { chunk: DISK_CHUNK_SIZE, free: DISK_FREE_BYTES, format: 1 },
+  async run(ctx: StepContext) {
+    const stage = path.join(ctx.out, '.stage');
+    ctx.progress('assembling the root filesystem');
+    // Hard links: a 1 GB tree is staged in a second without copying; only files we
+    // replace get new inodes, so the cached inputs are never modified.
+    await run('cp', ['-al', path.join(ctx.input('rootfs'), 'rootfs'), stage]);
+    await run('cp', ['-r', '--remove-destination', '--preserve=mode', `${path.join(GUEST_ROOTFS_SRC, 'files')}/.`, stage]);
+    for (const [link, target] of [['usr/sbin/init', '/usr/bin/busybox'], ['usr/sbin/reboot', '/usr/bin/busybox'], ['usr/sbin/poweroff', '/usr/bin/busybox'], ['usr/sbin/halt', '/usr/bin/busybox']] as const) {
+      await run('ln', ['-sfn', target, path.join(stage, link)]);
+    }
+    await run('cp', ['-al', path.join(ctx.input('kernel'), 'lib/modules'), path.join(stage, 'usr/lib/')]);
+    await run('cp', ['--remove-destination', path.join(ctx.input('agent'), 'lab-agent'), path.join(stage, 'usr/local/sbin/lab-agent')]);
+    for (const [from, to] of [['docker', 'var/lib/docker'], ['registry', 'var/lib/docker-registry']] as const) {
+      await rm(path.join(stage, to), { recursive: true, force: true });
+      await run('cp', ['-al', path.join(ctx.input('images'), from), path.join(stage, to)]);
+    }
+
+    const used = Number((await run('du', ['-sb', stage], { capture: true })).stdout.split('\t')[0]);
+    const size = Math.ceil((used * 1.15 + DISK_FREE_BYTES) / DISK_CHUNK_SIZE) * DISK_CHUNK_SIZE;
+    ctx.progress(`mkfs.ext4: ${mb(used)} of files on a ${mb(size)} disk`);
+    const image = path.join(ctx.out, 'disk.img');
+    // No journal: the VM's disk and RAM are always saved together, so there is no crash
+    // to recover from, and every journal write would grow the saved state.
+    await run('mkfs.ext4', ['-q', '-F', '-L', 'lab-root', '-O', '^has_journal', '-i', '8192',
+      '-E', 'lazy_itable_init=0,lazy_journal_init=0,root_owner=0:0', '-d', stage, image, `${size / 1024}k`], { log: ctx.log })
+      .catch((err: Error) => { throw new Error(`${err.message} (is there ${mb(size)} of free disk space?)`, { cause: err }); });
+    await rm(stage, { recursive: true, force: true });
+
+    const parts = await splitIntoParts(ctx, image, size);
+    const servedBytes = await totalSize(path.join(ctx.out, 'parts'));
+    const info: DiskInfo = { size, chunkSize: DISK_CHUNK_SIZE, parts, servedBytes, sha256: await sha256File(image) };
+    await writeFile(path.join(ctx.out, 'disk.json'), `${JSON.stringify(info, null, 2)}\n`);
+    ctx.progress(`${parts} parts, ${mb(servedBytes)} served`);
+  },
+};
+
+async function splitIntoParts(ctx: StepContext, image: string, size: number): Promise<number> {
+  const dir = path.join(ctx.out, 'parts');
+  await mkdir(dir, { recursive: true });
+  const file = await open(image, 'r');
+  const buffer = Buffer.alloc(DISK_CHUNK_SIZE);
+  const names: string[] = [];
+  try {
+    for (let start = 0; start < size; start += DISK_CHUNK_SIZE) {
+      await file.read(buffer, 0, DISK_CHUNK_SIZE, start);
+      const name = `rootfs-${start}-${start + DISK_CHUNK_SIZE}.img`;
+      await writeFile(path.join(dir, name), buffer);
+      names.push(name);
+      if (names.length % 512 === 0) ctx.progress(`split ${mb(start)} of ${mb(size)}`);
+    }
+  } finally {
+    await file.close();
+  }
+  ctx.progress('compressing parts with zstd');
+  // Two zstd processes (one per core), each over half of the parts.
+  const half = Math.ceil(names.length / 2);
+  await Promise.all([names.slice(0, half), names.slice(half)].map((batch) =>
+    run('zstd', ['-q', '--rm', '-9', ...batch], { cwd: dir, log: ctx.log })));
+  return names.length;
+}
+
+async function totalSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir)) total += (await stat(path.join(dir, name))).size;
+  return total;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+}
+
+export async function readDiskInfo(dir: string): Promise<DiskInfo> {
+  return JSON.parse(await readFile(path.join(dir, 'disk.json'), 'utf8')) as DiskInfo;
+}

@@ -1,0 +1,15 @@
+import type { Step } from '../pipeline.ts';
+import { agentStep } from './agent.ts';
+import { diskStep } from './disk.ts';
+import { imageSourcesStep } from './image-sources.ts';
+import { imagesStep } from './images.ts';
+import { initramfsStep } from './initramfs.ts';
+import { kernelStep } from './kernel.ts';
+import { publishStep } from './publish.ts';
+import { rootfsStep } from './rootfs.ts';
+import { snapshotStep } from './snapshot.ts';
+
+/** Every step of the guest build, in the order a full build runs them. */
+export const STEPS: Step[] = [
+  rootfsStep, kernelStep, initramfsStep, imageSourcesStep, agentStep, imagesStep, diskStep, snapshotStep, publishStep,
+];

@@ -1,0 +1,91 @@
+import { writeFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Machine } from '../../workers/machine.ts';
+import { run } from '../lib/exec.ts';
+import { layOutGuest } from '../lib/release-layout.ts';
+import type { Step, StepContext } from '../pipeline.ts';
+
+/** Commands run before saving, so their binaries and files sit in the guest's page cache. */
+const WARM_UP = [
+  'docker version',
+  'docker images',
+  'docker run --rm busybox true',
+  'docker run --rm busybox echo warm',
+  'docker ps -a',
+];
+
+export interface SnapshotInfo {
+  buildId: string;
+  rawSize: number;
+  bootMs: number;
+  dockerReadyMs: number;
+  warmUpMs: number;
+}
+
+/**
+ * Boots the guest in v86 under Node from the very files the site serves, waits
+ * for Docker, warms the paths `docker run` uses, and saves the machine state
+ * (RAM plus the disk blocks written so far) as state.bin.zst.
+ */
+export const snapshotStep: Step = {
+  name: 'snapshot',
+  description: 'boot the guest headless in v86, warm Docker up, save the ready state',
+  deps: ['kernel', 'initramfs', 'disk'],
+  sources: ['image-build/steps/snapshot.ts', 'image-build/lib/release-layout.ts', 'image-build/config.ts', 'workers/machine.ts', 'workers/agent-client.ts', 'workers/v86-options.ts'],
+  settings: { warmUp: WARM_UP, format: 1 },
+  async run(ctx: StepContext) {
+    const layout = path.join(ctx.out, '.layout');
+    const manifest = await layOutGuest(layout, {
+      kernelDir: ctx.input('kernel'), initramfsDir: ctx.input('initramfs'), diskDir: ctx.input('disk'),
+    });
+    const started = Date.now();
+    const consoleLog: string[] = [];
+    const machine = new Machine({
+      manifest,
+      resolve: (relative) => path.join(layout, relative),
+      wasmPath: createRequire(import.meta.url).resolve('v86/build/v86.wasm'),
+      onConsoleOutput: (chunk) => {
+        const text = new TextDecoder().decode(chunk);
+        ctx.log.write(text);
+        consoleLog.push(text);
+      },
+    });
+    try {
+      await machine.loaded;
+      ctx.progress('booting');
+      await machine.agent.waitReady(300_000);
+      const bootMs = Date.now() - started;
+      ctx.progress(`agent ready after ${(bootMs / 1000).toFixed(1)}s; waiting for dockerd`);
+      const deadline = Date.now() + 300_000;
+      while ((await machine.agent.exec('docker info >/dev/null 2>&1', { timeoutMs: 60_000 })).exitCode !== 0) {
+        if (Date.now() > deadline) throw new Error('dockerd did not become ready within 5 minutes of boot');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      const dockerReadyMs = Date.now() - started;
+      ctx.progress(`docker ready after ${(dockerReadyMs / 1000).toFixed(1)}s; warming up`);
+      for (const command of WARM_UP) {
+        const result = await machine.agent.exec(command, { timeoutMs: 180_000 });
+        ctx.log.write(`\n[warm-up] ${command} → ${result.exitCode} in ${result.ms} ms\n${result.stdout}${result.stderr}`);
+        if (result.exitCode !== 0) throw new Error(`warm-up command \`${command}\` failed: ${result.stderr.trim()}`);
+      }
+      // Settle the page cache and let the kernel zero freed pages before saving.
+      await machine.agent.exec('sync', { timeoutMs: 60_000 });
+      const warmUpMs = Date.now() - started - dockerReadyMs;
+      ctx.progress('saving the state');
+      const state = await machine.saveState();
+      const raw = path.join(ctx.out, 'state.bin');
+      await writeFile(raw, new Uint8Array(state));
+      ctx.progress(`compressing ${(state.byteLength / 1048576).toFixed(0)} MB of state`);
+      await run('zstd', ['-q', '-T0', '-19', '--rm', raw, '-o', path.join(ctx.out, 'state.bin.zst')], { log: ctx.log });
+      const info: SnapshotInfo = { buildId: manifest.buildId, rawSize: state.byteLength, bootMs, dockerReadyMs, warmUpMs };
+      await writeFile(path.join(ctx.out, 'snapshot.json'), `${JSON.stringify(info, null, 2)}\n`);
+    } catch (err) {
+      const tail = consoleLog.join('').slice(-3000);
+      throw new Error(`${(err as Error).message}\n--- guest console (last lines) ---\n${tail}`, { cause: err });
+    } finally {
+      await machine.destroy();
+      await rm(layout, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,199 @@
+import { get, set } from 'idb-keyval';
+import { describe, expect, it } from 'vitest';
+import { StateStore } from '../../workers/state-store';
+import { failingWrites, freshStore } from './helpers/fake-store';
+
+/** A state that looks like v86's: mostly zeros with a recognisable pattern. */
+function fakeState(seed: number, size = 256 * 1024): ArrayBuffer {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 997) bytes[i] = (i * seed) & 0xff;
+  bytes[0] = seed;
+  return bytes.buffer;
+}
+
+async function loadedBytes(store: StateStore, buildId: string): Promise<Uint8Array> {
+  const r = await store.load(buildId);
+  if (!r.ok) throw new Error(`expected a loadable state, got: ${r.reason}`);
+  return new Uint8Array(r.state);
+}
+
+describe('StateStore', () => {
+  it('alternates slots a/b and loads the latest save', async () => {
+    const store = new StateStore({ store: freshStore() });
+    const first = await store.save(fakeState(1), 'build-1');
+    const second = await store.save(fakeState(2), 'build-1');
+    const third = await store.save(fakeState(3), 'build-1');
+    expect([first.info?.slot, second.info?.slot, third.info?.slot]).toEqual(['a', 'b', 'a']);
+    expect(first.ok && second.ok && third.ok).toBe(true);
+    expect(await loadedBytes(store, 'build-1')).toEqual(new Uint8Array(fakeState(3)));
+    expect((await store.current())?.slot).toBe('a');
+  });
+
+  it('compresses the state and records its size and sha256', async () => {
+    const store = new StateStore({ store: freshStore() });
+    const { info } = await store.save(fakeState(7, 1024 * 1024), 'build-1');
+    expect(info?.bytes).toBeGreaterThan(0);
+    expect(info?.bytes).toBeLessThan(1024 * 1024 / 10);
+    expect(info?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(Number.isNaN(Date.parse(info?.savedAt ?? ''))).toBe(false);
+  });
+
+  it('keeps the last good state when the data write fails', async () => {
+    const backing = freshStore();
+    let failNow = false;
+    const store = new StateStore({
+      store: failingWrites(backing, () => failNow, () => new DOMException('The transaction was aborted.', 'AbortError')),
+    });
+    expect((await store.save(fakeState(1), 'build-1')).ok).toBe(true);
+    failNow = true;
+    const broken = await store.save(fakeState(2), 'build-1');
+    expect(broken.ok).toBe(false);
+    expect(broken.error).toMatch(/previous save is kept/);
+    failNow = false;
+    expect(await loadedBytes(store, 'build-1')).toEqual(new Uint8Array(fakeState(1)));
+  });
+
+  it('keeps the last good state when the save dies before the pointer flips', async () => {
+    const backing = freshStore();
+    const store = new StateStore({ store: backing });
+    await store.save(fakeState(1), 'build-1');
+    // Second save: the slot write (write #1) lands, the pointer flip (write #2) does not.
+    const interrupted = new StateStore({
+      store: failingWrites(backing, (n) => n === 2, () => new Error('tab closed')),
+    });
+    expect((await interrupted.save(fakeState(2), 'build-1')).ok).toBe(false);
+    expect(await loadedBytes(store, 'build-1')).toEqual(new Uint8Array(fakeState(1)));
+    expect(await get('current', backing)).toBe('a');
+  });
+
+  it('refuses a state whose checksum does not match, and does not delete it', async () => {
+    const backing = freshStore();
+    const store = new StateStore({ store: backing });
+    await store.save(fakeState(1), 'build-1');
+    const data = (await get<Uint8Array>('data-a', backing))!;
+    const corrupted = data.slice();
+    corrupted[corrupted.length >> 1] ^= 0xff;
+    await set('data-a', corrupted, backing);
+
+    const r = await store.load('build-1');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toMatch(/checksum/);
+    expect(r.info?.slot).toBe('a');
+    expect(await get('data-a', backing)).toEqual(corrupted);
+    expect(await store.current()).not.toBeNull();
+  });
+
+  it('refuses a state from another guest build, and does not delete it', async () => {
+    const backing = freshStore();
+    const store = new StateStore({ store: backing });
+    await store.save(fakeState(1), 'build-1');
+    const r = await store.load('build-2');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toMatch(/another version of the lab machine \(build-1, this one is build-2\)/);
+    expect(r.info?.guestBuildId).toBe('build-1');
+    expect(await get('data-a', backing)).toBeInstanceOf(Uint8Array);
+  });
+
+  it('says plainly when nothing was saved yet', async () => {
+    const r = await new StateStore({ store: freshStore() }).load('build-1');
+    expect(r).toEqual({ ok: false, info: null, reason: 'No saved lab in this browser yet.' });
+  });
+
+  it('explains a quota error in MB and keeps the previous state', async () => {
+    const backing = freshStore();
+    let full = false;
+    const store = new StateStore({
+      store: failingWrites(backing, () => full, () => new DOMException('Quota exceeded.', 'QuotaExceededError')),
+      estimate: async () => ({ quota: 100 * 1024 * 1024, usage: 99 * 1024 * 1024 }),
+    });
+    await store.save(fakeState(1), 'build-1');
+    full = true;
+    const r = await store.save(fakeState(2, 4 * 1024 * 1024), 'build-1');
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(
+      /^Not enough browser storage: need \d+(\.\d)? MB, 1\.0 MB available \(navigator\.storage\.estimate\)\. Your previous save is kept\.$/,
+    );
+    full = false;
+    expect(await loadedBytes(store, 'build-1')).toEqual(new Uint8Array(fakeState(1)));
+  });
+});
+
+describe('export and import', () => {
+  it('round-trips a state through a DLAB1 file into another browser', async () => {
+    const source = new StateStore({ store: freshStore() });
+    const saved = await source.save(fakeState(5), 'build-1');
+    const file = await source.exportCurrent();
+    expect(new TextDecoder().decode(file.subarray(0, 5))).toBe('DLAB1');
+
+    const target = new StateStore({ store: freshStore() });
+    const info = await target.importFile(file, 'build-1');
+    expect(info.sha256).toBe(saved.info?.sha256);
+    expect(info.savedAt).toBe(saved.info?.savedAt);
+    expect(await loadedBytes(target, 'build-1')).toEqual(new Uint8Array(fakeState(5)));
+  });
+
+  it('refuses to export when nothing is saved', async () => {
+    await expect(new StateStore({ store: freshStore() }).exportCurrent()).rejects.toThrow(/No saved lab/);
+  });
+
+  async function exported(): Promise<Uint8Array> {
+    const store = new StateStore({ store: freshStore() });
+    await store.save(fakeState(9), 'build-1');
+    return store.exportCurrent();
+  }
+
+  function withJson(file: Uint8Array, edit: (meta: Record<string, unknown>) => void): Uint8Array {
+    const view = new DataView(file.buffer, file.byteOffset);
+    const length = view.getUint32(5);
+    const meta = JSON.parse(new TextDecoder().decode(file.subarray(9, 9 + length))) as Record<string, unknown>;
+    edit(meta);
+    const json = new TextEncoder().encode(JSON.stringify(meta));
+    const out = new Uint8Array(9 + json.length + file.length - 9 - length);
+    out.set(file.subarray(0, 5));
+    new DataView(out.buffer).setUint32(5, json.length);
+    out.set(json, 9);
+    out.set(file.subarray(9 + length), 9 + json.length);
+    return out;
+  }
+
+  const cases: Array<[string, (f: Uint8Array) => Uint8Array, RegExp]> = [
+    ['an empty file', () => new Uint8Array(0), /not a Docker lab state file/],
+    ['another file type', () => new TextEncoder().encode('PK\x03\x04 a zip file'), /not a Docker lab state file/],
+    ['a header length past the end', (f) => {
+      const g = f.slice();
+      new DataView(g.buffer).setUint32(5, 0x7fffffff);
+      return g;
+    }, /header length is out of range/],
+    ['broken JSON', (f) => {
+      const g = f.slice();
+      g[9] = 0x7b;
+      g[10] = 0x7b;
+      return g;
+    }, /metadata is not valid JSON/],
+    ['missing metadata fields', (f) => withJson(f, (m) => delete m.sha256), /lacks guestBuildId, savedAt, bytes or sha256/],
+    ['a truncated state', (f) => f.subarray(0, f.length - 10), /truncated/],
+    ['a flipped state byte', (f) => {
+      const g = f.slice();
+      g[g.length - 20] ^= 0xff;
+      return g;
+    }, /checksum does not match/],
+  ];
+
+  for (const [name, damage, message] of cases) {
+    it(`rejects ${name} with a clear error`, async () => {
+      const target = new StateStore({ store: freshStore() });
+      await expect(target.importFile(damage(await exported()), 'build-1')).rejects.toThrow(message);
+      expect(await target.current()).toBeNull();
+    });
+  }
+
+  it('rejects a file from another guest build before storing it', async () => {
+    const target = new StateStore({ store: freshStore() });
+    await expect(target.importFile(await exported(), 'build-2')).rejects.toThrow(
+      /saved with another version of the lab machine \(build-1\); this lab runs build-2/,
+    );
+    expect(await target.current()).toBeNull();
+  });
+});

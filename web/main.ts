@@ -1,0 +1,2 @@
+// The full lab page: a lesson beside the terminal.
+import './components/docker-lab';

@@ -1,0 +1,209 @@
+// Gets a running, responsive guest: from the saved state, else the shipped
+// snapshot, else a cold boot. Every step down is recorded as a sentence a
+// learner can read, and a machine that fails a step is destroyed before the next.
+
+import { DownloadTracker } from './download-tracker';
+import type { GuestManifest } from './guest-manifest';
+import { Machine, type MachineState } from './machine';
+import type { BootPhase, BootProgress, SavedStateInfo, StartSource } from './protocol';
+import type { StateStore } from './state-store';
+
+const STALL_MS = 90_000;
+const RESUME_PING_MS = 60_000;
+const COLD_BOOT_MS = 10 * 60_000;
+const DOCKER_START_MS = 10 * 60_000;
+
+export interface BootEnv {
+  manifest: GuestManifest;
+  /** Resolves a manifest-relative path against manifest.json's URL. */
+  resolve(path: string): string;
+  wasmPath: string;
+  store: StateStore;
+  onOutput(chunk: Uint8Array): void;
+  onProgress(progress: BootProgress): void;
+  /** The machine currently booting (or null), so console input and async v86 errors reach it. */
+  onMachine(machine: Machine | null): void;
+}
+
+export interface Booted {
+  machine: Machine;
+  source: StartSource;
+  fallbackReasons: string[];
+  refused: { info: SavedStateInfo; reason: string } | null;
+}
+
+class Fallback extends Error {}
+
+export async function bootWithFallback(env: BootEnv, from: StartSource): Promise<Booted> {
+  const run = new BootRun(env);
+  const fallbackReasons: string[] = [];
+  const order: StartSource[] =
+    from === 'saved' ? ['saved', 'snapshot', 'cold'] : from === 'snapshot' ? ['snapshot', 'cold'] : ['cold'];
+  for (const source of order) {
+    try {
+      const machine = await run.attempt(source);
+      return { machine, source, fallbackReasons, refused: run.refused };
+    } catch (err) {
+      if (source === 'cold' || !(err instanceof Fallback)) throw err;
+      fallbackReasons.push(err.message);
+    }
+  }
+  throw new Error('unreachable: the cold boot either returns or throws');
+}
+
+class BootRun {
+  refused: Booted['refused'] = null;
+  private tracker: DownloadTracker | null = null;
+  private lastActivity = Date.now();
+
+  constructor(private readonly env: BootEnv) {}
+
+  async attempt(source: StartSource): Promise<Machine> {
+    const { env } = this;
+    if (source === 'saved') {
+      this.progress('loading-manifest', 'Looking for your saved lab');
+      const loaded = await env.store.load(env.manifest.buildId);
+      if (!loaded.ok) {
+        if (loaded.info) this.refused = { info: loaded.info, reason: loaded.reason };
+        throw new Fallback(loaded.reason);
+      }
+      return this.resume({ kind: 'buffer', buffer: loaded.state }, 'Your saved lab could not be resumed');
+    }
+    if (source === 'snapshot') {
+      const snapshot = env.manifest.snapshot;
+      if (!snapshot) {
+        throw new Fallback('This lab build ships no ready-made snapshot, so the machine boots from scratch.');
+      }
+      return this.resume({ kind: 'snapshot', url: env.resolve(snapshot.path) }, 'The ready-made snapshot could not be used');
+    }
+    return this.coldBoot();
+  }
+
+  private async resume(state: MachineState, failure: string): Promise<Machine> {
+    const machine = this.createMachine(state);
+    try {
+      await this.loadWithWatchdog(machine);
+      this.progress('restoring', 'Resuming the lab machine');
+      await machine.started;
+      await pingUntil(machine, RESUME_PING_MS);
+      await setGuestClock(machine);
+      this.greet(machine, state);
+      return machine;
+    } catch (err) {
+      await this.dispose(machine);
+      throw new Fallback(`${failure} (${errorText(err)}).`, { cause: err });
+    }
+  }
+
+  private async coldBoot(): Promise<Machine> {
+    const machine = this.createMachine(undefined);
+    try {
+      await this.loadWithWatchdog(machine);
+      this.progress('booting', 'Booting Linux (this takes a few minutes)');
+      await machine.agent.waitReady(COLD_BOOT_MS);
+      this.progress('starting-docker', 'Waiting for the Docker engine to start');
+      const deadline = Date.now() + DOCKER_START_MS;
+      for (;;) {
+        const r = await machine.agent.exec('docker info >/dev/null 2>&1', { timeoutMs: 30_000 }).catch(() => null);
+        if (r?.exitCode === 0) break;
+        if (Date.now() > deadline) throw new Error('the Docker engine did not start within 10 minutes');
+        await sleep(2000);
+      }
+      return machine;
+    } catch (err) {
+      await this.dispose(machine);
+      throw new Error(`The lab machine could not boot: ${errorText(err)}`, { cause: err });
+    }
+  }
+
+  /**
+   * The terminal starts empty after a resume: what the guest printed before
+   * the state was taken is gone. The shipped snapshot sits at an idle shell,
+   * so an Enter brings its prompt; a learner's save may be inside any program,
+   * so they only get a hint.
+   */
+  private greet(machine: Machine, state: MachineState): void {
+    if (state.kind === 'snapshot') {
+      machine.sendConsole('\r');
+    } else {
+      this.env.onOutput(new TextEncoder().encode('\x1b[2m(Resumed your saved lab. Press Enter for a prompt.)\x1b[0m\r\n'));
+    }
+  }
+
+  private createMachine(state: MachineState | undefined): Machine {
+    const { env } = this;
+    const tracker = new DownloadTracker(env.manifest, env.resolve, state?.kind === 'snapshot');
+    this.tracker = tracker;
+    this.progress('downloading', 'Downloading the lab machine');
+    const machine = new Machine({
+      manifest: env.manifest,
+      resolve: env.resolve,
+      wasmPath: env.wasmPath,
+      state,
+      onConsoleOutput: env.onOutput,
+      onProgress: (p) => {
+        this.lastActivity = Date.now();
+        this.progress('downloading', tracker.update(p));
+      },
+    });
+    env.onMachine(machine);
+    return machine;
+  }
+
+  /** v86 never reports some failures (a 404 on a file, for one); silence for too long counts as failure. */
+  private async loadWithWatchdog(machine: Machine): Promise<void> {
+    this.lastActivity = Date.now();
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        if (Date.now() - this.lastActivity > STALL_MS) reject(new Error('the download stalled'));
+      }, 5000);
+    });
+    try {
+      await Promise.race([machine.loaded, stalled]);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private async dispose(machine: Machine): Promise<void> {
+    this.env.onMachine(null);
+    await machine.destroy().catch(() => undefined);
+  }
+
+  private progress(phase: BootPhase, detail: string): void {
+    this.env.onProgress({
+      phase,
+      detail,
+      bytesLoaded: this.tracker?.bytesLoaded ?? 0,
+      bytesTotal: this.tracker?.bytesTotal ?? 0,
+    });
+  }
+}
+
+async function pingUntil(machine: Machine, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      await machine.agent.ping(5000);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`the guest agent did not answer (${errorText(err)})`, { cause: err });
+      await sleep(500);
+    }
+  }
+}
+
+/** A resumed guest still has the clock of the moment it was saved. */
+async function setGuestClock(machine: Machine): Promise<void> {
+  const seconds = Math.floor(Date.now() / 1000);
+  await machine.agent.exec(`date -u -s @${seconds} >/dev/null 2>&1`, { timeoutMs: 10_000 }).catch(() => undefined);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

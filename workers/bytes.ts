@@ -1,0 +1,28 @@
+// Compression and hashing with web platform APIs only, so the same code runs
+// in the worker and in Node 20 (unit tests).
+
+async function pipe(data: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+export function gzip(data: Uint8Array): Promise<Uint8Array> {
+  return pipe(data, new CompressionStream('gzip'));
+}
+
+export function gunzip(data: Uint8Array): Promise<Uint8Array> {
+  return pipe(data, new DecompressionStream('gzip'));
+}
+
+export function isGzip(data: Uint8Array): boolean {
+  return data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
+}
+
+export async function sha256Hex(data: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function megabytes(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0);
+}

@@ -1,0 +1,193 @@
+// A typed wrapper over the part of v86 we use. DOM-free: it runs in the VM
+// worker and under Node (image-build boots the guest headless to make the
+// ready snapshot). In Node, v86 reads every `url` as a file path, so the
+// caller's `resolve` returns file paths there and URLs in the browser.
+
+import { V86 } from 'v86';
+import { AgentClient } from './agent-client';
+import { ByteBatcher } from './byte-batcher';
+import type { GuestManifest } from './guest-manifest';
+import { v86OptionsFromManifest, type ResolvePath, type V86Config } from './v86-options';
+
+export { v86OptionsFromManifest, type ResolvePath, type V86Config } from './v86-options';
+
+export interface DownloadProgress {
+  fileName: string;
+  fileIndex: number;
+  fileCount: number;
+  loaded: number;
+  total: number;
+}
+
+/** v86's own typings are loose and partly DOM-bound; this is what we rely on. */
+interface V86Instance {
+  add_listener(event: string, listener: (arg: never) => void): void;
+  remove_listener(event: string, listener: (arg: never) => void): void;
+  run(): Promise<void>;
+  stop(): Promise<void>;
+  destroy(): Promise<void>;
+  save_state(): Promise<ArrayBuffer>;
+  restore_state(state: ArrayBuffer): Promise<void>;
+  serial_send_bytes(port: number, data: Uint8Array): void;
+  zstd_decompress(size: number, src: Uint8Array): ArrayBuffer;
+  zstd_decompress_worker(size: number, src: Uint8Array): Promise<ArrayBuffer>;
+}
+
+interface V86ProgressEvent {
+  file_index: number;
+  file_count: number;
+  file_name: string;
+  loaded: number;
+  total: number;
+}
+
+type V86Constructor = new (config: V86Config) => V86Instance;
+
+export type MachineState =
+  | { kind: 'snapshot'; url: string }
+  | { kind: 'buffer'; buffer: ArrayBuffer };
+
+export interface MachineOptions {
+  manifest: GuestManifest;
+  resolve: ResolvePath;
+  /** URL of v86.wasm in the browser; its file path under Node. */
+  wasmPath: string;
+  state?: MachineState;
+  onConsoleOutput?(chunk: Uint8Array): void;
+  onProgress?(progress: DownloadProgress): void;
+  agentRequestTimeoutMs?: number;
+}
+
+/**
+ * After emulator-started the guest's UART registers are live but the restored
+ * kernel needs a moment before its receive interrupts are dependable.
+ */
+const INPUT_SETTLE_MS = 500;
+
+export class Machine {
+  readonly agent: AgentClient;
+  /** Files downloaded and any saved state restored; rejects on a download or restore error. */
+  readonly loaded: Promise<void>;
+  /** The CPU is running. */
+  readonly started: Promise<void>;
+
+  private readonly emulator: V86Instance;
+  private readonly listeners: Array<[string, (arg: never) => void]> = [];
+  private readonly pendingInput: Array<[number, Uint8Array]> = [];
+  private inputOpen = false;
+  private destroyed = false;
+  private failLoad: (error: Error) => void = () => {};
+
+  constructor(options: MachineOptions) {
+    const { manifest, resolve, state } = options;
+    const snapshotUrl = state?.kind === 'snapshot' ? state.url : undefined;
+    const config = v86OptionsFromManifest(manifest, resolve, options.wasmPath, snapshotUrl);
+    // A saved state is restored by hand after load so that a bad state becomes a
+    // rejected promise here instead of an unhandled rejection inside v86.
+    if (state?.kind === 'buffer') config.autostart = false;
+
+    const console0 = new ByteBatcher((chunk) => options.onConsoleOutput?.(chunk));
+    const serial1 = new ByteBatcher((chunk) => this.agent.feed(chunk));
+    this.agent = new AgentClient((bytes) => this.sendSerial(1, bytes), {
+      requestTimeoutMs: options.agentRequestTimeoutMs,
+    });
+
+    this.emulator = new (V86 as unknown as V86Constructor)(config);
+    if (typeof (globalThis as { Worker?: unknown }).Worker === 'undefined') {
+      // Node has no global Worker, which v86 wants for unpacking .zst disk
+      // parts; its synchronous decompressor does the same job in-thread. v86
+      // binds this method only once the wasm has loaded, so patching now is in time.
+      const emulator = this.emulator;
+      emulator.zstd_decompress_worker = async (size, src) => emulator.zstd_decompress(size, src);
+    }
+    this.on('serial0-output-byte', (b: number) => console0.push(b));
+    this.on('serial1-output-byte', (b: number) => serial1.push(b));
+    this.on('download-progress', (p: V86ProgressEvent) =>
+      options.onProgress?.({
+        fileName: p.file_name,
+        fileIndex: p.file_index,
+        fileCount: p.file_count,
+        loaded: p.loaded,
+        total: p.total,
+      }),
+    );
+
+    this.started = new Promise<void>((resolveStarted) => {
+      this.on('emulator-started', () => {
+        resolveStarted();
+        setTimeout(() => this.openInput(), INPUT_SETTLE_MS);
+      });
+    });
+
+    this.loaded = new Promise<void>((resolveLoaded, rejectLoaded) => {
+      this.failLoad = rejectLoaded;
+      this.on('download-error', (e: { file_name: string }) =>
+        rejectLoaded(new Error(`could not download ${e.file_name}`)),
+      );
+      this.on('emulator-loaded', () => {
+        if (state?.kind !== 'buffer') return resolveLoaded();
+        this.emulator
+          .restore_state(state.buffer)
+          .then(() => this.emulator.run())
+          .then(resolveLoaded, (err: unknown) =>
+            rejectLoaded(new Error(`the saved state could not be restored: ${errorText(err)}`)),
+          );
+      });
+    });
+  }
+
+  /** Console input (keystrokes, pastes) for the guest's ttyS0. */
+  sendConsole(data: Uint8Array | string): void {
+    this.sendSerial(0, typeof data === 'string' ? new TextEncoder().encode(data) : data);
+  }
+
+  /** Lets the caller turn an error v86 could only throw asynchronously into a failed load. */
+  fail(error: Error): void {
+    this.failLoad(error);
+  }
+
+  saveState(): Promise<ArrayBuffer> {
+    return this.emulator.save_state();
+  }
+
+  async stop(): Promise<void> {
+    await this.emulator.stop();
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.agent.abortAll('the virtual machine was stopped');
+    for (const [event, listener] of this.listeners) this.emulator.remove_listener(event, listener);
+    this.listeners.length = 0;
+    await this.emulator.stop();
+    await this.emulator.destroy();
+  }
+
+  private on<T>(event: string, listener: (arg: T) => void): void {
+    const l = listener as (arg: never) => void;
+    this.emulator.add_listener(event, l);
+    this.listeners.push([event, l]);
+  }
+
+  // Bytes sent before the CPU runs (and shortly after a restore) are dropped
+  // by v86, so they wait here.
+  private sendSerial(port: number, bytes: Uint8Array): void {
+    if (this.destroyed) return;
+    if (!this.inputOpen) {
+      this.pendingInput.push([port, bytes]);
+      return;
+    }
+    this.emulator.serial_send_bytes(port, bytes);
+  }
+
+  private openInput(): void {
+    if (this.destroyed) return;
+    this.inputOpen = true;
+    for (const [port, bytes] of this.pendingInput.splice(0)) this.emulator.serial_send_bytes(port, bytes);
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,110 @@
+// The one typed boundary between the UI and the VM worker. The UI imports
+// only types from here and talks to the worker through comlink; it never sees v86.
+
+/** Where a start should come from. Each falls back to the next, with a stated reason. */
+export type StartSource = 'saved' | 'snapshot' | 'cold';
+
+export type BootPhase =
+  | 'idle'
+  | 'loading-manifest'
+  | 'downloading'      // bios, kernel, snapshot, disk parts
+  | 'restoring'        // restore_state from a saved or shipped snapshot
+  | 'booting'          // cold boot: kernel + init
+  | 'starting-docker'  // guest up, waiting for dockerd
+  | 'ready'
+  | 'stopped'
+  | 'unresponsive'     // agent missed its heartbeats
+  | 'error';
+
+export interface BootProgress {
+  phase: BootPhase;
+  /** What is being fetched or done, in words a learner can read. */
+  detail: string;
+  bytesLoaded: number;
+  bytesTotal: number;
+}
+
+export interface StartOptions {
+  from: StartSource;
+  /** Base URL of the guest artifacts (the folder holding manifest.json). */
+  guestBaseUrl: string;
+}
+
+export interface StartResult {
+  /** Where the VM really came from, after any fallback. */
+  source: StartSource;
+  /** Why a fallback happened (e.g. "saved state is from another guest build"), empty when none. */
+  fallbackReasons: string[];
+  ms: number;
+  guestBuildId: string;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Bytes fed to the command's standard input; /dev/null when absent. */
+  stdin?: Uint8Array | string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  timedOut: boolean;
+  /** Output past the agent's limit was dropped; stdout/stderr end with a visible marker. */
+  truncated: boolean;
+}
+
+export interface SavedStateInfo {
+  slot: 'a' | 'b';
+  guestBuildId: string;
+  savedAt: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface SaveResult {
+  ok: boolean;
+  info?: SavedStateInfo;
+  /** Set when !ok: what went wrong and what is kept (e.g. quota: bytes needed vs available). */
+  error?: string;
+  ms: number;
+}
+
+export interface VmStatus {
+  phase: BootPhase;
+  guestBuildId: string | null;
+  source: StartSource | null;
+  lastHeartbeatMs: number | null;
+  savedState: SavedStateInfo | null;
+  /** A saved state that was refused at start, kept (not deleted) so the user can decide. */
+  refusedState: { info: SavedStateInfo; reason: string } | null;
+}
+
+/** Callbacks are passed through comlink.proxy(). */
+export interface VmListeners {
+  onOutput(data: Uint8Array): void;
+  onProgress(progress: BootProgress): void;
+  onStatus(status: VmStatus): void;
+}
+
+/** The API the worker exposes (comlink.expose) and the UI wraps (comlink.wrap<VmApi>). */
+export interface VmApi {
+  listen(listeners: VmListeners): void;
+  start(options: StartOptions): Promise<StartResult>;
+  /** Terminal input (keystrokes, pastes) for the guest console. */
+  write(data: string): void;
+  resize(cols: number, rows: number): Promise<void>;
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  writeFile(path: string, data: Uint8Array | string, mode?: number): Promise<void>;
+  readFile(path: string): Promise<Uint8Array>;
+  save(): Promise<SaveResult>;
+  /** Throw away the running VM and start from the shipped snapshot. Saved states are kept. */
+  reset(): Promise<StartResult>;
+  status(): Promise<VmStatus>;
+  /** Export the current saved state as one file a teacher can hand out. */
+  exportState(): Promise<Uint8Array>;
+  importState(file: Uint8Array): Promise<SavedStateInfo>;
+}

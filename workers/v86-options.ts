@@ -1,0 +1,75 @@
+// The v86 constructor options for a guest, derived from its manifest alone.
+// Kept apart from machine.ts so it can be checked without loading v86.
+
+import type { GuestManifest } from './guest-manifest';
+
+/** Maps a manifest-relative path to a URL (browser) or a file path (Node). */
+export type ResolvePath = (manifestRelativePath: string) => string;
+
+interface FileRef {
+  url: string;
+}
+
+/** The subset of v86's constructor options this project sets. */
+export interface V86Config {
+  wasm_path: string;
+  memory_size: number;
+  vga_memory_size: number;
+  bios: FileRef;
+  vga_bios: FileRef;
+  bzimage: FileRef;
+  initrd: FileRef;
+  cmdline: string;
+  hda: {
+    url: string;
+    async: true;
+    size: number;
+    use_parts: true;
+    fixed_chunk_size: number;
+  };
+  uart1: true;
+  acpi: boolean;
+  autostart: boolean;
+  disable_keyboard: true;
+  disable_mouse: true;
+  disable_speaker: true;
+  initial_state?: FileRef;
+}
+
+/**
+ * Snapshot and restore only work when both sides use identical settings, so
+ * every machine option comes from the manifest and nowhere else.
+ */
+export function v86OptionsFromManifest(
+  manifest: GuestManifest,
+  resolve: ResolvePath,
+  wasmPath: string,
+  initialStateUrl?: string,
+): V86Config {
+  const m = manifest.machine;
+  const config: V86Config = {
+    wasm_path: wasmPath,
+    memory_size: m.memorySize,
+    vga_memory_size: m.vgaMemorySize,
+    bios: { url: resolve(manifest.bios.path) },
+    vga_bios: { url: resolve(manifest.vgaBios.path) },
+    bzimage: { url: resolve(manifest.kernel.path) },
+    initrd: { url: resolve(manifest.initrd.path) },
+    cmdline: m.cmdline,
+    hda: {
+      url: resolve(manifest.disk.url),
+      async: true,
+      size: manifest.disk.size,
+      use_parts: true,
+      fixed_chunk_size: manifest.disk.chunkSize,
+    },
+    uart1: m.uart1,
+    acpi: m.acpi,
+    autostart: true,
+    disable_keyboard: true,
+    disable_mouse: true,
+    disable_speaker: true,
+  };
+  if (initialStateUrl !== undefined) config.initial_state = { url: initialStateUrl };
+  return config;
+}

@@ -1,0 +1,228 @@
+// The VmApi the worker exposes. It owns at most one Machine, keeps the status
+// the UI shows, and routes terminal I/O, exec and saves to the right place.
+
+import * as Comlink from 'comlink';
+import { bootWithFallback } from './boot';
+import type { GuestManifest } from './guest-manifest';
+import { Heartbeat } from './heartbeat';
+import type { Machine } from './machine';
+import type {
+  BootProgress,
+  ExecOptions,
+  ExecResult,
+  SaveResult,
+  SavedStateInfo,
+  StartOptions,
+  StartResult,
+  VmApi,
+  VmListeners,
+  VmStatus,
+} from './protocol';
+import { StateStore } from './state-store';
+
+const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
+
+export class VmService implements VmApi {
+  private listeners: VmListeners | null = null;
+  private machine: Machine | null = null;
+  private manifest: GuestManifest | null = null;
+  private lastStart: StartOptions | null = null;
+  private winsize: { cols: number; rows: number } | null = null;
+  private starting: Promise<StartResult> | null = null;
+  private readonly heartbeat: Heartbeat;
+  private state: VmStatus = {
+    phase: 'idle',
+    guestBuildId: null,
+    source: null,
+    lastHeartbeatMs: null,
+    savedState: null,
+    refusedState: null,
+  };
+
+  constructor(
+    private readonly wasmPath: string,
+    private readonly store = new StateStore(),
+  ) {
+    this.heartbeat = new Heartbeat({
+      ping: (timeoutMs) => this.requireMachine().agent.ping(timeoutMs),
+      onAlive: (at) => this.setStatus({ lastHeartbeatMs: at, ...(this.state.phase === 'unresponsive' ? { phase: 'ready' } : {}) }),
+      onUnresponsive: () => this.setStatus({ phase: 'unresponsive' }),
+    });
+  }
+
+  listen(listeners: VmListeners): void {
+    this.listeners = listeners;
+    this.emitStatus();
+  }
+
+  start(options: StartOptions): Promise<StartResult> {
+    // A second start while one runs would race two emulators for the same
+    // listeners; the caller gets the start already under way instead.
+    this.starting ??= this.doStart(options).finally(() => (this.starting = null));
+    return this.starting;
+  }
+
+  reset(): Promise<StartResult> {
+    if (!this.lastStart) return Promise.reject(new Error('The lab machine was never started.'));
+    return this.start({ ...this.lastStart, from: 'snapshot' });
+  }
+
+  write(data: string): void {
+    this.machine?.sendConsole(data);
+  }
+
+  async resize(cols: number, rows: number): Promise<void> {
+    this.winsize = { cols, rows };
+    if (this.state.phase === 'ready') await this.applyWinsize();
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const r = await this.requireMachine().agent.exec(command, {
+      ...options,
+      timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
+    });
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, ms: r.ms, timedOut: r.timedOut, truncated: r.truncated };
+  }
+
+  writeFile(path: string, data: Uint8Array | string, mode?: number): Promise<void> {
+    return this.requireMachine().agent.writeFile(path, data, mode);
+  }
+
+  readFile(path: string): Promise<Uint8Array> {
+    return this.requireMachine().agent.readFile(path);
+  }
+
+  async save(): Promise<SaveResult> {
+    const t0 = Date.now();
+    const machine = this.machine;
+    const buildId = this.manifest?.buildId;
+    if (!machine || !buildId || (this.state.phase !== 'ready' && this.state.phase !== 'unresponsive')) {
+      return { ok: false, error: 'The lab machine is not running, so there is nothing to save yet.', ms: 0 };
+    }
+    const result = await this.store.save(await machine.saveState(), buildId);
+    if (result.ok && result.info) this.setStatus({ savedState: result.info, refusedState: null });
+    return { ...result, ms: Date.now() - t0 };
+  }
+
+  async status(): Promise<VmStatus> {
+    return { ...this.state };
+  }
+
+  exportState(): Promise<Uint8Array> {
+    return this.store.exportCurrent();
+  }
+
+  async importState(file: Uint8Array): Promise<SavedStateInfo> {
+    const info = await this.store.importFile(file, this.manifest?.buildId);
+    this.setStatus({ savedState: info, refusedState: null });
+    return info;
+  }
+
+  /** v86 can only report some failures (a bad snapshot) as unhandled rejections. */
+  reportUnhandled(reason: unknown): void {
+    this.machine?.fail(reason instanceof Error ? reason : new Error(String(reason)));
+  }
+
+  private async doStart(options: StartOptions): Promise<StartResult> {
+    const t0 = Date.now();
+    this.lastStart = options;
+    await this.stopMachine();
+    this.setStatus({ phase: 'loading-manifest', source: null });
+    try {
+      const manifestUrl = new URL('manifest.json', new URL(options.guestBaseUrl, self.location.href)).href;
+      this.progress({ phase: 'loading-manifest', detail: 'Reading the lab manifest', bytesLoaded: 0, bytesTotal: 0 });
+      const manifest = await fetchManifest(manifestUrl);
+      this.manifest = manifest;
+      this.setStatus({ guestBuildId: manifest.buildId, savedState: await this.store.current().catch(() => null) });
+      const booted = await bootWithFallback(
+        {
+          manifest,
+          resolve: (path) => new URL(path, manifestUrl).href,
+          wasmPath: this.wasmPath,
+          store: this.store,
+          onOutput: (chunk) => notify(() => this.listeners?.onOutput(Comlink.transfer(chunk, [chunk.buffer]))),
+          onProgress: (p) => this.progress(p),
+          onMachine: (m) => (this.machine = m),
+        },
+        options.from,
+      );
+      this.machine = booted.machine;
+      this.setStatus({ phase: 'ready', source: booted.source, refusedState: booted.refused, lastHeartbeatMs: Date.now() });
+      this.progress({ phase: 'ready', detail: 'Ready', bytesLoaded: 0, bytesTotal: 0 });
+      await this.applyWinsize();
+      this.heartbeat.start();
+      return { source: booted.source, fallbackReasons: booted.fallbackReasons, ms: Date.now() - t0, guestBuildId: manifest.buildId };
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      this.setStatus({ phase: 'error' });
+      this.progress({ phase: 'error', detail, bytesLoaded: 0, bytesTotal: 0 });
+      throw err instanceof Error ? err : new Error(detail);
+    }
+  }
+
+  private async stopMachine(): Promise<void> {
+    this.heartbeat.stop();
+    const machine = this.machine;
+    this.machine = null;
+    if (machine) {
+      await machine.destroy().catch(() => undefined);
+      this.setStatus({ phase: 'stopped' });
+    }
+  }
+
+  private async applyWinsize(): Promise<void> {
+    if (!this.winsize || !this.machine) return;
+    const { cols, rows } = this.winsize;
+    await this.machine.agent.setWinsize('/dev/ttyS0', rows, cols).catch(() => undefined);
+  }
+
+  private requireMachine(): Machine {
+    if (!this.machine) throw new Error('The lab machine is not running.');
+    return this.machine;
+  }
+
+  private progress(p: BootProgress): void {
+    if (p.phase !== this.state.phase) this.setStatus({ phase: p.phase });
+    notify(() => this.listeners?.onProgress(p));
+  }
+
+  private setStatus(patch: Partial<VmStatus>): void {
+    this.state = { ...this.state, ...patch };
+    this.emitStatus();
+  }
+
+  private emitStatus(): void {
+    notify(() => this.listeners?.onStatus({ ...this.state }));
+  }
+}
+
+/**
+ * Listener calls cross to the page through comlink and come back as promises;
+ * a closed page must not turn each of them into an unhandled rejection.
+ */
+function notify(call: () => unknown): void {
+  try {
+    void Promise.resolve(call()).catch(() => undefined);
+  } catch {
+    // Same as above, for a proxy that throws synchronously once released.
+  }
+}
+
+async function fetchManifest(url: string): Promise<GuestManifest> {
+  let response: Response;
+  try {
+    response = await fetch(url, { cache: 'no-cache' });
+  } catch (err) {
+    throw new Error(`The lab files could not be reached at ${url} (${err instanceof Error ? err.message : String(err)}).`, {
+      cause: err,
+    });
+  }
+  if (!response.ok) {
+    throw new Error(`The lab files are missing: ${url} answered HTTP ${response.status}. Was the guest built (npm run build:guest)?`);
+  }
+  const manifest = (await response.json()) as GuestManifest;
+  if (manifest.format !== 1 || typeof manifest.buildId !== 'string') {
+    throw new Error(`${url} is not a guest manifest this lab understands (format ${String(manifest.format)}).`);
+  }
+  return manifest;
+}
