@@ -281,7 +281,7 @@ export class AgentClient {
     if (f[0] === 'ready' && f.length === 2) {
       // A fresh agent knows nothing of earlier requests: they will never be answered.
       this.rejectAll('lab-agent restarted before answering');
-      for (const cb of [...this.readyListeners]) cb(f[1]);
+      for (const cb of [...this.readyListeners]) callSafely(() => cb(f[1]));
       return true;
     }
     if (f.length < 3 || !/^\d+$/.test(f[1])) return false;
@@ -325,10 +325,10 @@ export class AgentClient {
       const bytes = decodeField(arg);
       if (verb === 'out') {
         entry.stdout.push(entry.stdoutDecoder.decode(bytes, { stream: true }));
-        entry.options.onStdout?.(bytes);
+        callSafely(() => entry.options.onStdout?.(bytes));
       } else {
         entry.stderr.push(entry.stderrDecoder.decode(bytes, { stream: true }));
-        entry.options.onStderr?.(bytes);
+        callSafely(() => entry.options.onStderr?.(bytes));
       }
       return true;
     }
@@ -349,6 +349,20 @@ export class AgentClient {
       killed: flags.has('killed'),
     });
     return true;
+  }
+}
+
+/**
+ * Runs a caller's callback from inside feed(). A throw must not abort parsing
+ * the rest of the chunk (an `exit` line could be lost), so it is rethrown later.
+ */
+function callSafely(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
   }
 }
 

@@ -521,6 +521,8 @@ static void open_device(const char *dev) {
 		t.c_cc[VMIN] = 1;
 		t.c_cc[VTIME] = 0;
 		tcsetattr(fd, TCSANOW, &t);
+		/* Bytes queued before we ran could prefix the first real request. */
+		tcflush(fd, TCIFLUSH);
 	}
 	io_in = io_out = fd;
 	/* Init may start us without fds 0-2; keep pipes from landing there. */

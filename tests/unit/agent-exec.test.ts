@@ -63,7 +63,8 @@ describe('lab-agent exec', () => {
   });
 
   it('feeds stdin bytes to the command, binary-exact', async () => {
-    const bytes = new Uint8Array(25_600).map((_, i) => i & 255);
+    // Larger than a pipe buffer, so the agent must feed it across poll rounds.
+    const bytes = new Uint8Array(150_000).map((_, i) => (i * 7) & 255);
     const r = await agent.client.exec('sha256sum', { stdin: bytes });
     expect(r.stdout.split(' ')[0]).toBe(createHash('sha256').update(bytes).digest('hex'));
     const text = await agent.client.exec('cat', { stdin: 'héllo\n' });
@@ -74,7 +75,8 @@ describe('lab-agent exec', () => {
 
   it('kills the process group on timeout and says so', async () => {
     const t0 = Date.now();
-    const r = await agent.client.exec('sleep 30', { timeoutMs: 500 });
+    // `; echo` keeps sh from exec-ing sleep, so only a group kill ends both in time.
+    const r = await agent.client.exec('sleep 30; echo never', { timeoutMs: 500 });
     const elapsed = Date.now() - t0;
     expect(r.timedOut).toBe(true);
     expect(r.exitCode).toBe(137);
@@ -86,7 +88,7 @@ describe('lab-agent exec', () => {
     let id = -1;
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
-    const result = agent.client.exec('echo started; sleep 30', {
+    const result = agent.client.exec('echo started; sleep 30; echo never', {
       onStart: (i) => (id = i),
       onStdout: () => started(),
     });

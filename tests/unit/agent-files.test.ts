@@ -44,6 +44,9 @@ describe('lab-agent files', () => {
     const path = join(dir, 'secret.txt');
     await agent.client.writeFile(path, 'first version, long', 0o600);
     expect(statSync(path).mode & 0o777).toBe(0o600);
+    const open = join(dir, 'open.sh');
+    await agent.client.writeFile(open, '#!/bin/sh\n', 0o777); // a umask of 022 would make this 755
+    expect(statSync(open).mode & 0o777).toBe(0o777);
     await agent.client.writeFile(path, 'short');
     expect(readFileSync(path, 'utf8')).toBe('short');
     await agent.client.writeFile(join(dir, 'empty'), '');

@@ -1,0 +1,97 @@
+// The lab as a learner meets it: the production build served statically, opened
+// in Debian's Chromium with a fresh profile, driven through <docker-lab>'s public API.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { REPO_ROOT } from '../image-build/lib/paths.ts';
+import { dockerWorkload, round, type Figure } from './workload.ts';
+import type { AgentExecResult } from '../workers/agent-client.ts';
+
+const PORT = 4179;
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+async function serve(): Promise<ChildProcess> {
+  const server = spawn(`${REPO_ROOT}/node_modules/.bin/vite`, ['preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`http://127.0.0.1:${PORT}/`).then((r) => r.ok, () => false)) return server;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  server.kill();
+  throw new Error('vite preview did not start');
+}
+
+async function waitReady(page: Page): Promise<{ source: string }> {
+  await page.waitForFunction(() => (document.querySelector('docker-lab') as unknown as { phase: string } | null)?.phase === 'ready', null, { timeout: 600_000, polling: 100 });
+  return page.evaluate(() => ({ source: (document.querySelector('docker-lab') as unknown as { lastStart: { source: string } }).lastStart.source }));
+}
+
+/** Resident memory of every process of this Chromium, in MB (the tab, its worker and the browser). */
+function chromiumMemoryMb(profileDir: string): number {
+  const children = new Map<number, number[]>();
+  let rootPid = 0;
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))![1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!rootPid && cmdline.includes(profileDir) && !cmdline.includes('--type=')) rootPid = Number(entry);
+    } catch { /* the process ended while we looked */ }
+  }
+  let total = 0;
+  const visit = (pid: number) => {
+    try { total += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); } catch { /* gone */ }
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  visit(rootPid);
+  return round(total / 1024);
+}
+
+export async function benchBrowser(): Promise<Figure[]> {
+  const server = await serve();
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-profile-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  try {
+    const page = await context.newPage();
+    let bytes = 0;
+    let counting = true;
+    context.on('requestfinished', (request) => {
+      void request.sizes().then((sizes) => { if (counting) bytes += sizes.responseBodySize + sizes.responseHeadersSize; }, () => undefined);
+    });
+    const figures: Figure[] = [];
+    let started = Date.now();
+    await page.goto(`http://127.0.0.1:${PORT}/`);
+    await waitReady(page);
+    counting = false;
+    figures.push({ name: 'first_visit_s', value: round((Date.now() - started) / 1000), unit: 's' });
+    figures.push({ name: 'first_visit_mb', value: round(bytes / 1048576), unit: 'MB' });
+
+    const exec = (command: string, timeoutMs: number) => page.evaluate(
+      ([c, t]) => (document.querySelector('docker-lab') as unknown as { vm: { exec(c: string, o: object): Promise<AgentExecResult> } }).vm.exec(c, { timeoutMs: t }),
+      [command, timeoutMs] as const,
+    );
+    const probe = await exec('true', 10_000);
+    figures.push({ name: 'browser_exec_true_ms', value: probe.ms, unit: 'ms' });
+    figures.push(...await dockerWorkload(exec));
+
+    started = Date.now();
+    const saved = await page.evaluate(() => (document.querySelector('docker-lab') as unknown as { vm: { save(): Promise<{ ok: boolean; ms: number; info?: { bytes: number }; error?: string }> } }).vm.save());
+    if (!saved.ok) throw new Error(`save failed: ${saved.error}`);
+    figures.push({ name: 'save_browser_s', value: round((Date.now() - started) / 1000), unit: 's' });
+    figures.push({ name: 'saved_state_browser_mb', value: round((saved.info?.bytes ?? 0) / 1048576), unit: 'MB' });
+    figures.push({ name: 'tab_memory_mb', value: chromiumMemoryMb(profile), unit: 'MB' });
+
+    started = Date.now();
+    await page.reload();
+    const restored = await waitReady(page);
+    figures.push({ name: 'restore_s', value: round((Date.now() - started) / 1000), unit: 's', runs: [] });
+    figures.push({ name: `ready_from_cache_s`, value: round((Date.now() - started) / 1000), unit: 's' });
+    if (restored.source !== 'saved') console.warn(`after the reload the lab came from "${restored.source}", not from the saved state`);
+    return figures;
+  } finally {
+    await context.close();
+    server.kill();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
