@@ -20,4 +20,8 @@ export const CATALOG: CatalogEntry[] = [
   { dir: 'python', tags: ['python:3.11-slim', 'python:3.11'], network: true },
   { dir: 'nginx', tags: ['nginx:1.22', 'nginx:1.22.1', 'nginx:latest'], network: true },
   { dir: 'redis', tags: ['redis:7.0', 'redis:latest'], network: true },
+  { dir: 'postgres', tags: ['postgres:15', 'postgres:15-bookworm'], network: true },
+  { dir: 'mariadb', tags: ['mariadb:10.11'], network: true },
+  { dir: 'registry', tags: ['registry:2', 'registry:2.8'], network: true },
+  { dir: 'jq', tags: ['jq:1.6'], network: true },
 ];

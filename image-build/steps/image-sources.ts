@@ -2,6 +2,7 @@ import { chmod, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { DEBIAN_MIRROR, IMAGE_SUITE } from '../config.ts';
 import { aptDownloadI386 } from '../lib/apt-download.ts';
+import { debootstrapWithRetry } from '../lib/debootstrap.ts';
 import { run } from '../lib/exec.ts';
 import { requireRoot } from '../lib/host.ts';
 import { IMAGES_SRC } from '../lib/paths.ts';
@@ -31,10 +32,8 @@ export const imageSourcesStep: Step = {
 
 async function debianMinbase(ctx: StepContext) {
   const root = path.join(ctx.out, 'debian-root');
-  await run('debootstrap', ['--arch=i386', '--variant=minbase', IMAGE_SUITE, root, DEBIAN_MIRROR], {
-    log: ctx.log,
-    onLine: (line) => line.startsWith('I: ') && ctx.progress(`debian base: ${line.slice(3)}`),
-  });
+  await debootstrapWithRetry(ctx, ['--arch=i386', '--variant=minbase', IMAGE_SUITE, root, DEBIAN_MIRROR],
+    (line) => line.startsWith('I: ') && ctx.progress(`debian base: ${line.slice(3)}`));
   for (const entry of DEBIAN_TRIM) await rm(path.join(root, entry), { recursive: true, force: true });
   await run('find', [path.join(root, 'usr/share/locale'), '-mindepth', '1', '-maxdepth', '1', '!', '-name', 'locale.alias', '-exec', 'rm', '-rf', '{}', '+']);
   await mkdir(path.join(root, 'var/lib/apt/lists/partial'), { recursive: true });

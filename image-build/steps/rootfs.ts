@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { rm, writeFile } from 'node:fs/promises';
 import { DEBIAN_MIRROR, GUEST_PACKAGES, GUEST_SUITE } from '../config.ts';
-import { run } from '../lib/exec.ts';
+import { debootstrapWithRetry } from '../lib/debootstrap.ts';
 import { chroot } from '../lib/chroot.ts';
 import { requireRoot, requireTool } from '../lib/host.ts';
+import { run } from '../lib/exec.ts';
 import type { Step, StepContext } from '../pipeline.ts';
 
 /** Files and folders no one in the lab reads: docs, man pages, translations, package caches. */
@@ -23,17 +24,12 @@ export const rootfsStep: Step = {
     requireTool('rootfs', '/usr/sbin/debootstrap', 'debootstrap');
     const root = path.join(ctx.out, 'rootfs');
     let packagesDone = 0;
-    await run('debootstrap', [
+    await debootstrapWithRetry(ctx, [
       '--arch=i386', '--variant=minbase', `--include=${GUEST_PACKAGES.join(',')}`,
       GUEST_SUITE, root, DEBIAN_MIRROR,
-    ], {
-      log: ctx.log,
-      onLine: (line) => {
-        if (/^I: (Unpacking|Configuring) /.test(line)) packagesDone++;
-        if (line.startsWith('I: ')) ctx.progress(`${line.slice(3)} (${packagesDone} package steps)`);
-      },
-    }).catch((err: Error) => {
-      throw new Error(`${err.message}. Is ${DEBIAN_MIRROR} reachable and is there free disk space?`, { cause: err });
+    ], (line) => {
+      if (/^I: (Unpacking|Configuring) /.test(line)) packagesDone++;
+      if (line.startsWith('I: ')) ctx.progress(`${line.slice(3)} (${packagesDone} package steps)`);
     });
     ctx.progress('configuring');
     // iptables-legacy talks to the bookworm kernel's x_tables directly and needs no nf_tables modules.
