@@ -2,6 +2,7 @@
 // the UI shows, and routes terminal I/O, exec and saves to the right place.
 
 import * as Comlink from 'comlink';
+import { warmUpDocker } from './warm-up';
 import { bootWithFallback } from './boot';
 import type { GuestManifest } from './guest-manifest';
 import { Heartbeat } from './heartbeat';
@@ -151,6 +152,8 @@ export class VmService implements VmApi {
       this.progress({ phase: 'ready', detail: 'Ready', bytesLoaded: 0, bytesTotal: 0 });
       await this.applyWinsize();
       this.heartbeat.start();
+      // A cold boot has just run Docker's paths already; a resumed machine has not.
+      if (booted.source !== 'cold') void warmUpDocker(booted.machine.agent);
       return { source: booted.source, fallbackReasons: booted.fallbackReasons, ms: Date.now() - t0, guestBuildId: manifest.buildId };
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);

@@ -5,6 +5,7 @@ import { run } from '../lib/exec.ts';
 import { sha256File } from '../lib/hash.ts';
 import { GUEST_ROOTFS_SRC } from '../lib/paths.ts';
 import type { Step, StepContext } from '../pipeline.ts';
+import { GUEST_PROGRAMS } from './programs.ts';
 
 export interface DiskInfo {
   size: number;
@@ -22,7 +23,7 @@ export interface DiskInfo {
 export const diskStep: Step = {
   name: 'disk',
   description: 'ext4 guest disk and its lazily loaded parts',
-  deps: ['rootfs', 'kernel', 'images', 'agent'],
+  deps: ['rootfs', 'kernel', 'images', 'programs'],
   sources: ['image-build/steps/disk.ts', 'guest-rootfs/files'],
   settings: { chunk: DISK_CHUNK_SIZE, free: DISK_FREE_BYTES, format: 1 },
   async run(ctx: StepContext) {
@@ -36,7 +37,9 @@ export const diskStep: Step = {
       await run('ln', ['-sfn', target, path.join(stage, link)]);
     }
     await run('cp', ['-al', path.join(ctx.input('kernel'), 'lib/modules'), path.join(stage, 'usr/lib/')]);
-    await run('cp', ['--remove-destination', path.join(ctx.input('agent'), 'lab-agent'), path.join(stage, 'usr/local/sbin/lab-agent')]);
+    for (const program of Object.keys(GUEST_PROGRAMS)) {
+      await run('cp', ['--remove-destination', path.join(ctx.input('programs'), program), path.join(stage, 'usr/local/sbin', program)]);
+    }
     for (const [from, to] of [['docker', 'var/lib/docker'], ['registry', 'var/lib/docker-registry']] as const) {
       await rm(path.join(stage, to), { recursive: true, force: true });
       await run('cp', ['-al', path.join(ctx.input('images'), from), path.join(stage, to)]);

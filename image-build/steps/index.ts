@@ -1,5 +1,5 @@
 import type { Step } from '../pipeline.ts';
-import { agentStep } from './agent.ts';
+import { programsStep } from './programs.ts';
 import { diskStep } from './disk.ts';
 import { imageSourcesStep } from './image-sources.ts';
 import { imagesStep } from './images.ts';
@@ -11,5 +11,5 @@ import { snapshotStep } from './snapshot.ts';
 
 /** Every step of the guest build, in the order a full build runs them. */
 export const STEPS: Step[] = [
-  rootfsStep, kernelStep, initramfsStep, imageSourcesStep, agentStep, imagesStep, diskStep, snapshotStep, publishStep,
+  rootfsStep, kernelStep, initramfsStep, imageSourcesStep, programsStep, imagesStep, diskStep, snapshotStep, publishStep,
 ];

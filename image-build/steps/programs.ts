@@ -1,0 +1,27 @@
+import path from 'node:path';
+import { run } from '../lib/exec.ts';
+import { GUEST_ROOTFS_SRC } from '../lib/paths.ts';
+import type { Step, StepContext } from '../pipeline.ts';
+
+/** Our small guest programs, static i386 binaries: no libc or loader lookups at start. */
+export const GUEST_PROGRAMS = {
+  'lab-agent': 'agent/lab-agent.c',
+  'lab-setkey': 'runtime/lab-setkey.c',
+  'lab-crun': 'runtime/lab-crun.c',
+} as const;
+
+const CFLAGS = ['-m32', '-static', '-O2', '-Wall', '-Wextra', '-Werror', '-s'];
+
+export const programsStep: Step = {
+  name: 'programs',
+  description: 'guest programs: lab-agent, lab-crun, lab-setkey (static i386)',
+  deps: [],
+  sources: ['image-build/steps/programs.ts', ...Object.values(GUEST_PROGRAMS).map((source) => `guest-rootfs/${source}`)],
+  settings: { cflags: CFLAGS },
+  async run(ctx: StepContext) {
+    for (const [name, source] of Object.entries(GUEST_PROGRAMS)) {
+      await run('gcc', [...CFLAGS, '-o', path.join(ctx.out, name), path.join(GUEST_ROOTFS_SRC, source)], { log: ctx.log })
+        .catch((err: Error) => { throw new Error(`${err.message}: is gcc-multilib installed?`, { cause: err }); });
+    }
+  },
+};
