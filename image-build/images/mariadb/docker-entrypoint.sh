@@ -34,10 +34,17 @@ want_help() {
 	return 1
 }
 
-# The server's effective setting, so a -v my.cnf or `--datadir=` argument is honoured.
-get_config() {
-	local conf="$1"; shift
-	"$@" --verbose --help 2>/dev/null | awk -v conf="$conf" '$1 == conf && /^[^ \t]/ { sub(/^[^ \t]+[ \t]+/, ""); print; exit }'
+# One `mariadbd --help` gives the effective datadir and socket (a -v my.cnf or --datadir=
+# argument counts) and, like the official image, turns a bad option into a clear error early.
+load_config() {
+	local help errors
+	errors="$(mktemp)"
+	if ! help="$("$@" --verbose --help 2> "$errors")"; then
+		error $'mariadbd failed while attempting to check config\n\tcommand was: '"$* --verbose --help"$'\n\t'"$(cat "$errors")"
+	fi
+	rm -f "$errors"
+	DATADIR="$(awk '$1 == "datadir" && /^[^ \t]/ { sub(/^[^ \t]+[ \t]+/, ""); print; exit }' <<< "$help")"
+	SOCKET="$(awk '$1 == "socket" && /^[^ \t]/ { sub(/^[^ \t]+[ \t]+/, ""); print; exit }' <<< "$help")"
 }
 
 # SQL string literal contents: backslashes, newlines and quotes escaped.
@@ -111,7 +118,7 @@ init_database() {
 	process_sql --dont-use-root-password --database=mysql <<< 'SELECT 1' > /dev/null || error 'Unable to start server.'
 	note 'Temporary server started.'
 
-	# Time zone tables only if tzdata is installed (it is not by default: keeps the image small).
+	# Time zone tables from tzdata, as the official image (MARIADB_INITDB_SKIP_TZINFO=1 skips it).
 	if [ -z "$MARIADB_INITDB_SKIP_TZINFO" ] && [ -d /usr/share/zoneinfo ]; then
 		mariadb-tzinfo-to-sql --skip-write-binlog /usr/share/zoneinfo | process_sql --dont-use-root-password --database=mysql
 	fi
@@ -173,9 +180,8 @@ if [ "${1:0:1}" = '-' ]; then
 fi
 
 if { [ "$1" = 'mariadbd' ] || [ "$1" = 'mysqld' ]; } && ! want_help "$@"; then
-	note "Entrypoint script for MariaDB Server $(mariadbd --version | awk '{print $3}') started."
-	DATADIR="$(get_config datadir "$@")"
-	SOCKET="$(get_config socket "$@")"
+	note "Entrypoint script for MariaDB Server $(mariadbd --version 2> /dev/null | awk '{print $3}') started."
+	load_config "$@"
 	file_env MARIADB_ROOT_HOST '%'
 	file_env MARIADB_DATABASE
 	file_env MARIADB_USER
