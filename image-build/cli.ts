@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { Pipeline, StepError, formatSeconds } from './pipeline.ts';
 import { STEPS } from './steps/index.ts';
 import { pointOutAt } from './lib/out-link.ts';
+import { acquireBuildLock } from './lib/build-lock.ts';
 
 const { values } = parseArgs({
   options: {
@@ -20,17 +21,18 @@ if (values.list) {
 }
 
 const started = Date.now();
+let releaseLock: (() => Promise<void>) | undefined;
 try {
+  releaseLock = await acquireBuildLock();
   const target = values.step ?? 'publish';
   const dir = await pipeline.build(target, { force: values.force });
   if (target === 'publish') await pointOutAt(dir);
   console.log(`guest build done in ${formatSeconds(Date.now() - started)}`);
 } catch (err) {
-  if (err instanceof StepError) {
-    console.error(`\n✗ ${err.message}`);
-    if (err.detail) console.error(`--- last lines of output ---\n${err.detail}`);
-    console.error('Earlier good artifacts are untouched; fix the cause and run the build again.');
-    process.exit(1);
-  }
-  throw err;
+  console.error(`\n✗ ${(err as Error).message}`);
+  if (err instanceof StepError && err.detail) console.error(`--- last lines of output ---\n${err.detail}`);
+  console.error('Earlier good artifacts are untouched; fix the cause and run the build again.');
+  process.exitCode = 1;
+} finally {
+  await releaseLock?.();
 }
