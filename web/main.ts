@@ -1,2 +1,3 @@
 // The full lab page: a lesson beside the terminal.
 import './components/docker-lab';
+import './components/lesson-area';

@@ -32,7 +32,7 @@ export async function acquireBuildLock(): Promise<() => Promise<void>> {
         await rm(LOCK, { force: true });
         continue;
       }
-      throw new Error(`another guest build (pid ${owner}) is running; wait for it to finish (lock: ${LOCK})`);
+      throw new Error(`another guest build (pid ${owner}) is running; wait for it to finish (lock: ${LOCK})`, { cause: err });
     }
   }
 }

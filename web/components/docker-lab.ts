@@ -3,7 +3,9 @@
 // learner's save when there is one.
 //
 // For lessons and tests: `vm` is the comlink-wrapped VmApi (exec, save, …),
-// `phase` the VM's phase, `lastStart` how the VM came up.
+// `phase` the VM's phase, `lastStart` how the VM came up. It fires
+// "lab-phase" (detail: the phase) when the phase changes, and saves when a
+// lesson dispatches "lab-save-request".
 
 import * as Comlink from 'comlink';
 import { LitElement, css, html } from 'lit';
@@ -79,6 +81,7 @@ export class DockerLab extends LitElement {
 
   private readonly controller: VmController;
   private readonly pendingOutput: Uint8Array[] = [];
+  private announcedPhase: BootPhase | null = null;
 
   constructor() {
     super();
@@ -117,6 +120,22 @@ export class DockerLab extends LitElement {
     super.connectedCallback();
     // After the first render, so the terminal exists and attributes set right after upgrade count.
     void this.updateComplete.then(() => this.start('saved'));
+    // A lesson asks for a save after a step's check passes; it goes through the same path as the Save button.
+    this.addEventListener('lab-save-request', this.onSaveRequest);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.removeEventListener('lab-save-request', this.onSaveRequest);
+  }
+
+  private onSaveRequest = () => void this.save();
+
+  /** Tells slotted lesson UIs (which wait for "ready" before using the VM) about phase changes. */
+  protected override updated(): void {
+    if (this.phase === this.announcedPhase) return;
+    this.announcedPhase = this.phase;
+    this.dispatchEvent(new CustomEvent<BootPhase>('lab-phase', { detail: this.phase }));
   }
 
   override render() {
