@@ -2,7 +2,7 @@
 // Chromium), v86 under Node, and the same guest under QEMU TCG for comparison.
 // Prints a table and writes bench/results.json. Figures are reported, never asserted.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,9 @@ function buildFigures(): Figure[] {
   ];
 }
 
+const resultsFile = path.join(REPO_ROOT, 'bench/results.json');
+// A partial run (--only) updates its own figures and keeps the others from the last run.
+const previous: Figure[] = values.only && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : [];
 const figures: Figure[] = buildFigures();
 const errors: string[] = [];
 execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: REPO_ROOT, stdio: 'inherit' });
@@ -36,6 +39,8 @@ for (const name of selected) {
   console.log(`\n▶ ${name}`);
   try {
     const measured = await parts[name]!();
+    // v86 is very sensitive to other load on the machine: each part records it.
+    measured.push({ name: `host_load_${name}`, value: round(os.loadavg()[0]!), unit: '' });
     figures.push(...measured);
     for (const figure of measured) console.log(`  ${figure.name.padEnd(32)} ${String(figure.value).padStart(9)} ${figure.unit}${figure.runs ? `  runs: ${figure.runs.join(', ')}` : ''}`);
   } catch (err) {
@@ -45,16 +50,15 @@ for (const name of selected) {
   console.log(`  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 
+for (const old of previous) if (!figures.some((figure) => figure.name === old.name)) figures.push(old);
 const byName = new Map(figures.map((figure) => [figure.name, figure.value]));
 for (const [name, v86, qemu] of [['docker_run_ratio_v86_qemu', 'docker_run_warm_median_s', 'qemu_docker_run_warm_median_s'], ['todo_build_ratio_v86_qemu', 'todo_build_cold_s', 'qemu_todo_build_cold_s']] as const) {
   if (byName.has(v86) && byName.has(qemu)) figures.push({ name, value: round(byName.get(v86)! / byName.get(qemu)!), unit: 'x' });
 }
-const load = os.loadavg()[0]!;
-figures.push({ name: 'host_load_1min', value: round(load), unit: '' });
 
 console.log('\n| figure | value |\n|---|---|');
 for (const figure of figures) console.log(`| ${figure.name} | ${figure.value} ${figure.unit} |`);
-writeFileSync(path.join(REPO_ROOT, 'bench/results.json'), `${JSON.stringify(figures, null, 2)}\n`);
+writeFileSync(resultsFile, `${JSON.stringify(figures, null, 2)}\n`);
 if (errors.length) {
   console.error(`\nSome parts failed:\n${errors.join('\n')}`);
   process.exitCode = 1;

@@ -78,14 +78,14 @@ export async function benchBrowser(): Promise<Figure[]> {
     started = Date.now();
     const saved = await page.evaluate(() => (document.querySelector('docker-lab') as unknown as { vm: { save(): Promise<{ ok: boolean; ms: number; info?: { bytes: number }; error?: string }> } }).vm.save());
     if (!saved.ok) throw new Error(`save failed: ${saved.error}`);
-    figures.push({ name: 'save_browser_s', value: round((Date.now() - started) / 1000), unit: 's' });
-    figures.push({ name: 'saved_state_browser_mb', value: round((saved.info?.bytes ?? 0) / 1048576), unit: 'MB' });
+    figures.push({ name: 'save_s', value: round((Date.now() - started) / 1000), unit: 's' });
+    figures.push({ name: 'saved_state_mb', value: round((saved.info?.bytes ?? 0) / 1048576), unit: 'MB' });
     figures.push({ name: 'tab_memory_mb', value: chromiumMemoryMb(profile), unit: 'MB' });
 
     started = Date.now();
     await page.reload();
     const restored = await waitReady(page);
-    figures.push({ name: 'restore_s', value: round((Date.now() - started) / 1000), unit: 's', runs: [] });
+    figures.push({ name: 'restore_s', value: round((Date.now() - started) / 1000), unit: 's' });
     figures.push({ name: `ready_from_cache_s`, value: round((Date.now() - started) / 1000), unit: 's' });
     if (restored.source !== 'saved') console.warn(`after the reload the lab came from "${restored.source}", not from the saved state`);
     return figures;

@@ -10,12 +10,12 @@ export async function benchV86Node(): Promise<Figure[]> {
     await vm.machine.agent.waitReady(120_000);
     const figures: Figure[] = [{ name: 'node_restore_to_agent_s', value: round((Date.now() - started) / 1000), unit: 's' }];
     const probe = await vm.machine.agent.exec('true');
-    figures.push({ name: 'exec_true_ms', value: probe.ms, unit: 'ms' });
-    figures.push(...await dockerWorkload((command, timeoutMs) => vm.machine.agent.exec(command, { timeoutMs })));
+    figures.push({ name: 'node_exec_true_ms', value: probe.ms, unit: 'ms' });
+    figures.push(...await dockerWorkload((command, timeoutMs) => vm.machine.agent.exec(command, { timeoutMs }), 'node_'));
     const saveStarted = Date.now();
     const state = await vm.machine.saveState();
-    figures.push({ name: 'save_s', value: round((Date.now() - saveStarted) / 1000), unit: 's' });
-    figures.push({ name: 'saved_state_mb', value: round(gzipSync(new Uint8Array(state), { level: 6 }).byteLength / 1048576), unit: 'MB' });
+    figures.push({ name: 'node_save_s', value: round((Date.now() - saveStarted) / 1000), unit: 's' });
+    figures.push({ name: 'node_saved_state_gzip_mb', value: round(gzipSync(new Uint8Array(state), { level: 6 }).byteLength / 1048576), unit: 'MB' });
     return figures;
   } finally {
     await vm.machine.destroy();
