@@ -39,6 +39,20 @@ export const KEPT_MODULE_DIRS = [
 export const IMAGE_SUITE = 'bookworm';
 
 /**
+ * Debian python3-* packages offered as wheels by the lab's package index (pip inside
+ * containers): Flask and its dependencies, plus the libraries the lessons' apps and
+ * common tutorials reach for. The build fails if a wheel's requirement is missing here.
+ */
+export const PYINDEX_PACKAGES = [
+  'python3-flask', 'python3-werkzeug', 'python3-jinja2', 'python3-markupsafe', 'python3-itsdangerous', 'python3-click',
+  'python3-requests', 'python3-urllib3', 'python3-idna', 'python3-certifi', 'python3-charset-normalizer', 'python3-chardet',
+  'python3-redis', 'python3-async-timeout', 'python3-deprecated', 'python3-wrapt', 'python3-packaging',
+  'python3-gunicorn', 'python3-dotenv',
+];
+/** Where the guest serves the index; containers reach the VM at the docker0 bridge address. */
+export const PYINDEX_PORT = 3141;
+
+/**
  * v86 settings. They must be identical when the snapshot is taken and when it is
  * restored, so the manifest carries them to the browser.
  */

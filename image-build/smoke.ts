@@ -27,6 +27,12 @@ const CHECKS: Check[] = [
     expect: (out) => out.includes('Welcome to nginx'),
     timeoutMs: 180_000,
   },
+  {
+    name: 'pip install flask from the in-VM package index',
+    command: 'docker run --rm python:3.11-slim sh -c "pip install -q flask==2.2.* && python -c \'import flask; print(flask.__version__)\'"',
+    expect: (out) => out.trim().endsWith('2.2.2'),
+    timeoutMs: 300_000,
+  },
   { name: 'docker pull from the in-VM mirror', command: 'docker pull -q busybox:1.35', expect: (out) => out.includes('busybox:1.35') },
 ];
 

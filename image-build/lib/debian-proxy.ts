@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -15,9 +16,19 @@ const INRELEASE_CACHE = process.env.LAB_INRELEASE_CACHE ?? '/var/cache/docker-la
  * whose hashes match the Packages file actually served, so the signature chain from
  * Debian's key to every .deb stays intact. Everything else passes through untouched.
  */
-export async function startDebianProxy(upstream: string): Promise<{ url: string; close(): Promise<void> }> {
+export interface DebianProxyOptions {
+  /**
+   * When no Debian-signed InRelease matches the served index, hand out the mirror's
+   * InRelease with its i386 Packages hashes replaced by those of the files actually
+   * served. Its signature then no longer verifies, so this is only for a debootstrap
+   * run with --no-check-gpg, chosen explicitly by the user (LAB_DEBIAN_UNVERIFIED_INDEX).
+   */
+  allowUnverified?: boolean;
+}
+
+export async function startDebianProxy(upstream: string, options: DebianProxyOptions = {}): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
-    handle(upstream, req.url ?? '/').then(({ status, body }) => {
+    handle(upstream, req.url ?? '/', options).then(({ status, body }) => {
       res.writeHead(status, { 'content-length': body.byteLength });
       res.end(body);
     }, (err: Error) => {
@@ -35,7 +46,7 @@ async function get(url: string): Promise<{ status: number; body: Buffer }> {
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
 }
 
-async function handle(upstream: string, pathname: string): Promise<{ status: number; body: Buffer }> {
+async function handle(upstream: string, pathname: string, options: DebianProxyOptions): Promise<{ status: number; body: Buffer }> {
   const inRelease = /^\/dists\/([^/]+)\/InRelease$/.exec(pathname);
   const fresh = await get(upstream + pathname);
   if (!inRelease || fresh.status !== 200) return fresh;
@@ -58,5 +69,30 @@ async function handle(upstream: string, pathname: string): Promise<{ status: num
     const body = await readFile(path.join(dir, name));
     if (matches(body.toString('utf8'))) return { status: 200, body };
   }
+  if (options.allowUnverified) {
+    console.log(`  debian-proxy: WARNING: no Debian-signed InRelease matches ${suite}'s i386 index; using the mirror's index UNVERIFIED (LAB_DEBIAN_UNVERIFIED_INDEX=allow)`);
+    return { status: 200, body: Buffer.from(rewriteIndexHashes(fresh.body.toString('utf8'), index.body)) };
+  }
   return fresh;
+}
+
+/** The InRelease text with main/binary-i386/Packages.gz described by the bytes served and its other forms dropped. */
+export function rewriteIndexHashes(inRelease: string, packagesGz: Buffer): string {
+  gunzipSync(packagesGz); // a truncated or non-gzip answer fails here, not later inside debootstrap
+  const described: Record<string, string> = {
+    'main/binary-i386/Packages.gz': `${createHash('sha256').update(packagesGz).digest('hex')} ${packagesGz.byteLength}`,
+  };
+  let section = '';
+  const out: string[] = [];
+  for (const line of inRelease.split('\n')) {
+    if (/^\S/.test(line)) section = line.split(':')[0]!;
+    const entry = /^ \S+\s+\d+ (main\/binary-i386\/Packages(?:\.\w+)?)$/.exec(line);
+    if (!entry) {
+      out.push(line);
+      continue;
+    }
+    const replacement = described[entry[1]!];
+    if (section === 'SHA256' && replacement) out.push(` ${replacement} ${entry[1]}`);
+  }
+  return out.join('\n');
 }

@@ -23,7 +23,7 @@ export interface DiskInfo {
 export const diskStep: Step = {
   name: 'disk',
   description: 'ext4 guest disk and its lazily loaded parts',
-  deps: ['rootfs', 'kernel', 'images', 'programs'],
+  deps: ['rootfs', 'kernel', 'images', 'programs', 'pyindex'],
   sources: ['image-build/steps/disk.ts', 'guest-rootfs/files'],
   settings: { chunk: DISK_CHUNK_SIZE, free: DISK_FREE_BYTES, format: 1 },
   async run(ctx: StepContext) {
@@ -44,6 +44,8 @@ export const diskStep: Step = {
       await rm(path.join(stage, to), { recursive: true, force: true });
       await run('cp', ['-al', path.join(ctx.input('images'), from), path.join(stage, to)]);
     }
+
+    await run('cp', ['-al', path.join(ctx.input('pyindex'), 'pypi'), path.join(stage, 'srv/pypi')]);
 
     const used = Number((await run('du', ['-sb', stage], { capture: true })).stdout.split('\t')[0]);
     const size = Math.ceil((used * 1.15 + DISK_FREE_BYTES) / DISK_CHUNK_SIZE) * DISK_CHUNK_SIZE;

@@ -1,5 +1,6 @@
 import type { Step } from '../pipeline.ts';
 import { programsStep } from './programs.ts';
+import { pyindexStep } from './pyindex.ts';
 import { diskStep } from './disk.ts';
 import { imageSourcesStep } from './image-sources.ts';
 import { imagesStep } from './images.ts';
@@ -11,5 +12,5 @@ import { snapshotStep } from './snapshot.ts';
 
 /** Every step of the guest build, in the order a full build runs them. */
 export const STEPS: Step[] = [
-  rootfsStep, kernelStep, initramfsStep, imageSourcesStep, programsStep, imagesStep, diskStep, snapshotStep, publishStep,
+  rootfsStep, kernelStep, initramfsStep, imageSourcesStep, programsStep, pyindexStep, imagesStep, diskStep, snapshotStep, publishStep,
 ];

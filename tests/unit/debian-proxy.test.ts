@@ -61,3 +61,26 @@ describe('debian proxy for debootstrap', () => {
     expect(await viaProxy('/dists/demo/InRelease')).toBe(served.inRelease);
   });
 });
+
+describe('unverified index, when the user allows it', () => {
+  it('describes only the served Packages.gz in the SHA256 section', async () => {
+    const { rewriteIndexHashes } = await import('../../image-build/lib/debian-proxy.ts');
+    const { gzipSync } = await import('node:zlib');
+    const gz = gzipSync(Buffer.from('Package: demo\n'));
+    const text = [
+      'Suite: demo', 'MD5Sum:', ' aaaa 10 main/binary-i386/Packages.gz', ' bbbb 11 main/binary-amd64/Packages.gz',
+      'SHA256:', ` ${'c'.repeat(64)} 10 main/binary-i386/Packages`, ` ${'d'.repeat(64)} 10 main/binary-i386/Packages.gz`,
+      ` ${'e'.repeat(64)} 10 main/binary-i386/Packages.xz`, ` ${'f'.repeat(64)} 12 main/binary-amd64/Packages.gz`,
+    ].join('\n');
+    const sha = createHash('sha256').update(gz).digest('hex');
+    expect(rewriteIndexHashes(text, gz).split('\n')).toEqual([
+      'Suite: demo', 'MD5Sum:', ' bbbb 11 main/binary-amd64/Packages.gz',
+      'SHA256:', ` ${sha} ${gz.length} main/binary-i386/Packages.gz`, ` ${'f'.repeat(64)} 12 main/binary-amd64/Packages.gz`,
+    ]);
+  });
+
+  it('refuses an index that is not gzip', async () => {
+    const { rewriteIndexHashes } = await import('../../image-build/lib/debian-proxy.ts');
+    expect(() => rewriteIndexHashes('SHA256:\n', Buffer.from('not gzip'))).toThrow();
+  });
+});
