@@ -1,0 +1,7 @@
+from flask import Flask
+app = Flask(__name__)
+@app.route('/')
+def hello():
+    return "Hello from Docker!"
+if __name__ == '__main__':
+    app.run(host='0.0.0.0', port=8080)
