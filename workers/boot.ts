@@ -62,7 +62,11 @@ class BootRun {
     const { env } = this;
     if (source === 'saved') {
       this.progress('loading-manifest', 'Looking for your saved lab');
-      const loaded = await env.store.load(env.manifest.buildId);
+      // Browsers may refuse storage outright (an embed in another site's page, some private
+      // modes); the lab then still runs, only without a save to resume.
+      const loaded = await env.store.load(env.manifest.buildId).catch((err: unknown) => {
+        throw new Fallback(`This browser does not let the lab read saved labs here (${errorText(err)}), so it starts fresh.`, { cause: err });
+      });
       if (!loaded.ok) {
         if (loaded.info) this.refused = { info: loaded.info, reason: loaded.reason };
         throw new Fallback(loaded.reason);
@@ -132,7 +136,7 @@ class BootRun {
 
   private createMachine(state: MachineState | undefined): Machine {
     const { env } = this;
-    const tracker = new DownloadTracker(env.manifest, env.resolve, state?.kind === 'snapshot');
+    const tracker = new DownloadTracker(env.manifest, env.resolve, state === undefined ? 'cold' : state.kind === 'snapshot' ? 'snapshot' : 'saved');
     this.tracker = tracker;
     this.progress('downloading', 'Downloading the lab machine');
     const machine = new Machine({

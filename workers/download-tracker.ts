@@ -15,14 +15,17 @@ interface Entry {
 export class DownloadTracker {
   private readonly files = new Map<string, Entry>();
 
-  constructor(manifest: GuestManifest, resolve: ResolvePath, withSnapshot: boolean) {
+  /** `start`: what the machine starts from; a resumed state needs no kernel or initrd (see v86-options.ts). */
+  constructor(manifest: GuestManifest, resolve: ResolvePath, start: 'snapshot' | 'saved' | 'cold') {
     const add = (path: string, size: number, label: string) =>
       this.files.set(resolve(path), { label, loaded: 0, total: size });
     add(manifest.bios.path, manifest.bios.size, 'BIOS');
     add(manifest.vgaBios.path, manifest.vgaBios.size, 'VGA BIOS');
-    add(manifest.kernel.path, manifest.kernel.size, 'Linux kernel');
-    add(manifest.initrd.path, manifest.initrd.size, 'initial ramdisk');
-    if (withSnapshot && manifest.snapshot) {
+    if (start === 'cold') {
+      add(manifest.kernel.path, manifest.kernel.size, 'Linux kernel');
+      add(manifest.initrd.path, manifest.initrd.size, 'initial ramdisk');
+    }
+    if (start === 'snapshot' && manifest.snapshot) {
       add(manifest.snapshot.path, manifest.snapshot.size, 'ready-to-use machine snapshot');
     }
   }

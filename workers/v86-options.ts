@@ -17,9 +17,9 @@ export interface V86Config {
   vga_memory_size: number;
   bios: FileRef;
   vga_bios: FileRef;
-  bzimage: FileRef;
-  initrd: FileRef;
-  cmdline: string;
+  bzimage?: FileRef;
+  initrd?: FileRef;
+  cmdline?: string;
   hda: {
     url: string;
     async: true;
@@ -38,13 +38,17 @@ export interface V86Config {
 
 /**
  * Snapshot and restore only work when both sides use identical settings, so
- * every machine option comes from the manifest and nowhere else.
+ * every machine option comes from the manifest and nowhere else. A machine that
+ * resumes a state (`resuming`, implied by `initialStateUrl`) gets no kernel or
+ * initrd: the state's RAM already holds the running kernel, and skipping them
+ * saves their download (~11 MB) on a first visit.
  */
 export function v86OptionsFromManifest(
   manifest: GuestManifest,
   resolve: ResolvePath,
   wasmPath: string,
   initialStateUrl?: string,
+  resuming = initialStateUrl !== undefined,
 ): V86Config {
   const m = manifest.machine;
   const config: V86Config = {
@@ -53,9 +57,6 @@ export function v86OptionsFromManifest(
     vga_memory_size: m.vgaMemorySize,
     bios: { url: resolve(manifest.bios.path) },
     vga_bios: { url: resolve(manifest.vgaBios.path) },
-    bzimage: { url: resolve(manifest.kernel.path) },
-    initrd: { url: resolve(manifest.initrd.path) },
-    cmdline: m.cmdline,
     hda: {
       url: resolve(manifest.disk.url),
       async: true,
@@ -70,6 +71,11 @@ export function v86OptionsFromManifest(
     disable_mouse: true,
     disable_speaker: true,
   };
+  if (!resuming) {
+    config.bzimage = { url: resolve(manifest.kernel.path) };
+    config.initrd = { url: resolve(manifest.initrd.path) };
+    config.cmdline = m.cmdline;
+  }
   if (initialStateUrl !== undefined) config.initial_state = { url: initialStateUrl };
   return config;
 }

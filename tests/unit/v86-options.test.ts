@@ -67,6 +67,17 @@ describe('v86OptionsFromManifest', () => {
     expect(v86OptionsFromManifest(manifest, resolve, 'w', url).initial_state).toEqual({ url });
   });
 
+  it('leaves out the kernel and initrd when the machine resumes a state', () => {
+    const fromSnapshot = v86OptionsFromManifest(manifest, resolve, 'w', resolve(manifest.snapshot!.path));
+    const fromSaved = v86OptionsFromManifest(manifest, resolve, 'w', undefined, true);
+    for (const options of [fromSnapshot, fromSaved]) {
+      expect(options.bzimage).toBeUndefined();
+      expect(options.initrd).toBeUndefined();
+      expect(options.cmdline).toBeUndefined();
+      expect(options.hda.url).toBe('https://lab.example/guest/disk/rootfs.img.zst');
+    }
+  });
+
   it('passes Node file paths through unchanged', () => {
     const options = v86OptionsFromManifest(manifest, (p) => `/srv/guest/${p}`, '/nm/v86/build/v86.wasm');
     expect(options.hda.url).toBe('/srv/guest/disk/rootfs.img.zst');
