@@ -8,7 +8,9 @@ export default defineConfig({
   // A cold boot of the guest can take minutes on a small machine.
   timeout: 10 * 60_000,
   expect: { timeout: 60_000 },
-  workers: 1,
+  // v86 runs a VM on one thread: two specs at a time keep both cores of a CI machine busy.
+  workers: 2,
+  globalSetup: './tests/e2e/global-setup.ts',
   retries: 0,
   fullyParallel: false,
   reporter: 'list',

@@ -1,5 +1,7 @@
-// Compression and hashing with web platform APIs only, so the same code runs
-// in the worker and in Node 20 (unit tests).
+// Compression and hashing with web platform APIs (plus a JS SHA-256 where the
+// platform's is missing), so the same code runs in the worker and in Node 20 (unit tests).
+
+import { sha256 } from '@noble/hashes/sha2.js';
 
 async function pipe(data: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
   const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
@@ -19,8 +21,12 @@ export function isGzip(data: Uint8Array): boolean {
 }
 
 export async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  // crypto.subtle exists only in secure contexts, and a classroom server on a
+  // LAN address over plain http is not one; saves must still work there.
+  const digest = globalThis.crypto?.subtle
+    ? new Uint8Array(await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>))
+    : sha256(data);
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export function megabytes(bytes: number): string {

@@ -6,6 +6,7 @@
 import { V86 } from 'v86';
 import { AgentClient } from './agent-client';
 import { ByteBatcher } from './byte-batcher';
+import { ConsoleInput } from './console-input';
 import type { GuestManifest } from './guest-manifest';
 import { v86OptionsFromManifest, type ResolvePath, type V86Config } from './v86-options';
 
@@ -74,6 +75,11 @@ export class Machine {
   private readonly emulator: V86Instance;
   private readonly listeners: Array<[string, (arg: never) => void]> = [];
   private readonly pendingInput: Array<[number, Uint8Array]> = [];
+  private readonly consoleInput = new ConsoleInput({
+    send: (bytes) => this.sendSerial(0, bytes),
+    // Nothing is handed over until input opens, so a paste waits here rather than in pendingInput.
+    backlog: () => (this.inputOpen ? uartBacklog(this.emulator, 0) : Number.POSITIVE_INFINITY),
+  });
   private inputOpen = false;
   private destroyed = false;
   private failLoad: (error: Error) => void = () => {};
@@ -81,7 +87,7 @@ export class Machine {
   constructor(options: MachineOptions) {
     const { manifest, resolve, state } = options;
     const snapshotUrl = state?.kind === 'snapshot' ? state.url : undefined;
-    const config = v86OptionsFromManifest(manifest, resolve, options.wasmPath, snapshotUrl);
+    const config = v86OptionsFromManifest(manifest, resolve, options.wasmPath, snapshotUrl, state !== undefined);
     // A saved state is restored by hand after load so that a bad state becomes a
     // rejected promise here instead of an unhandled rejection inside v86.
     if (state?.kind === 'buffer') config.autostart = false;
@@ -138,7 +144,7 @@ export class Machine {
 
   /** Console input (keystrokes, pastes) for the guest's ttyS0. */
   sendConsole(data: Uint8Array | string): void {
-    this.sendSerial(0, typeof data === 'string' ? new TextEncoder().encode(data) : data);
+    this.consoleInput.write(typeof data === 'string' ? new TextEncoder().encode(data) : data);
   }
 
   /** Lets the caller turn an error v86 could only throw asynchronously into a failed load. */
@@ -157,6 +163,7 @@ export class Machine {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.consoleInput.dispose();
     this.agent.abortAll('the virtual machine was stopped');
     for (const [event, listener] of this.listeners) this.emulator.remove_listener(event, listener);
     this.listeners.length = 0;
@@ -186,6 +193,13 @@ export class Machine {
     this.inputOpen = true;
     for (const [port, bytes] of this.pendingInput.splice(0)) this.emulator.serial_send_bytes(port, bytes);
   }
+}
+
+/** How many input bytes v86's UART still holds for the guest (v86 keeps them in a plain array). */
+function uartBacklog(emulator: V86Instance, port: number): number | undefined {
+  const internals = emulator as unknown as { v86?: { cpu?: { devices?: Record<string, { input?: { length?: unknown } }> } } };
+  const length = internals.v86?.cpu?.devices?.[`uart${port}`]?.input?.length;
+  return typeof length === 'number' ? length : undefined;
 }
 
 function errorText(err: unknown): string {

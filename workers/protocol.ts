@@ -57,6 +57,33 @@ export interface ExecResult {
   truncated: boolean;
 }
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** An HTTP request made inside the lab machine to one of its ports (the port preview). */
+export interface HttpRequest {
+  /** A TCP port of the lab machine, e.g. one a container publishes with `docker run -p`. */
+  port: number;
+  method: HttpMethod;
+  /** Path and query, starting with "/". */
+  path: string;
+  headers?: Record<string, string>;
+  /** Sent for every method but GET; at most 64 KiB. */
+  body?: Uint8Array | string;
+  /** 1000..120000; 30 s when absent. */
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  statusText: string;
+  /** In order, names in lower case; repeated headers stay separate. */
+  headers: Array<[string, string]>;
+  body: Uint8Array;
+  /** The body was longer than 1 MiB and was cut there. */
+  truncated: boolean;
+  ms: number;
+}
+
 export interface SavedStateInfo {
   slot: 'a' | 'b';
   guestBuildId: string;
@@ -71,6 +98,17 @@ export interface SaveResult {
   /** Set when !ok: what went wrong and what is kept (e.g. quota: bytes needed vs available). */
   error?: string;
   ms: number;
+  /** Where the time went, in ms (for measurements; never asserted). */
+  timings?: SaveTimings;
+}
+
+export interface SaveTimings {
+  /** v86 save_state: the machine is paused for this part. */
+  saveState?: number;
+  compress: number;
+  hash: number;
+  /** IndexedDB transaction, from put to commit. */
+  write: number;
 }
 
 export interface VmStatus {
@@ -79,6 +117,8 @@ export interface VmStatus {
   source: StartSource | null;
   lastHeartbeatMs: number | null;
   savedState: SavedStateInfo | null;
+  /** A save is under way (the emulator is paused for part of it). */
+  saving: boolean;
   /** A saved state that was refused at start, kept (not deleted) so the user can decide. */
   refusedState: { info: SavedStateInfo; reason: string } | null;
 }
@@ -100,6 +140,8 @@ export interface VmApi {
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   writeFile(path: string, data: Uint8Array | string, mode?: number): Promise<void>;
   readFile(path: string): Promise<Uint8Array>;
+  /** Rejects with a message a learner can act on (e.g. connection refused) when there is no HTTP answer. */
+  httpRequest(request: HttpRequest): Promise<HttpResponse>;
   save(): Promise<SaveResult>;
   /** Throw away the running VM and start from the shipped snapshot. Saved states are kept. */
   reset(): Promise<StartResult>;

@@ -1,20 +1,32 @@
 // The exported state file a teacher can hand out:
-//   "DLAB1" | uint32 big-endian JSON length | JSON metadata | gzip'd v86 state
-// Everything is checked on import so a wrong or damaged file gets a clear error
-// instead of a VM that will not boot.
+//   "DLAB1" | uint32 big-endian JSON length | JSON metadata | packed v86 state
+// The state is packed as the metadata's `encoding` says: "zstd" (frames, see
+// state-codec.ts), or gzip when absent (files exported before zstd). Everything
+// is checked on import so a wrong or damaged file gets a clear error instead of
+// a VM that will not boot.
 
 import { isGzip, sha256Hex } from './bytes';
+import { isZstd, validFrameSizes } from './state-codec';
 
 const MAGIC = new TextEncoder().encode('DLAB1');
 const HEADER_BYTES = MAGIC.length + 4;
 const MAX_JSON_BYTES = 64 * 1024;
 
-export interface StateFileMeta {
+/** How the state bytes are packed; no encoding means one gzip stream. */
+export interface StatePacking {
+  encoding?: 'zstd';
+  /** zstd: compressed length of each frame. */
+  frames?: number[];
+  /** zstd: length of the raw v86 state. */
+  rawBytes?: number;
+}
+
+export interface StateFileMeta extends StatePacking {
   guestBuildId: string;
   savedAt: string;
-  /** Length of the gzip'd state. */
+  /** Length of the packed state. */
   bytes: number;
-  /** SHA-256 (hex) of the gzip'd state. */
+  /** SHA-256 (hex) of the packed state. */
   sha256: string;
 }
 
@@ -22,17 +34,18 @@ export class StateFileError extends Error {
   override name = 'StateFileError';
 }
 
-export function encodeStateFile(meta: StateFileMeta, gzipped: Uint8Array): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(meta));
-  const out = new Uint8Array(HEADER_BYTES + json.length + gzipped.length);
+export function encodeStateFile(meta: StateFileMeta, payload: Uint8Array): Uint8Array {
+  const { guestBuildId, savedAt, bytes, sha256, encoding, frames, rawBytes } = meta;
+  const json = new TextEncoder().encode(JSON.stringify({ guestBuildId, savedAt, bytes, sha256, encoding, frames, rawBytes }));
+  const out = new Uint8Array(HEADER_BYTES + json.length + payload.length);
   out.set(MAGIC, 0);
   new DataView(out.buffer).setUint32(MAGIC.length, json.length);
   out.set(json, HEADER_BYTES);
-  out.set(gzipped, HEADER_BYTES + json.length);
+  out.set(payload, HEADER_BYTES + json.length);
   return out;
 }
 
-export async function decodeStateFile(file: Uint8Array): Promise<{ meta: StateFileMeta; gzipped: Uint8Array }> {
+export async function decodeStateFile(file: Uint8Array): Promise<{ meta: StateFileMeta; payload: Uint8Array }> {
   if (file.length < HEADER_BYTES || !MAGIC.every((b, i) => file[i] === b)) {
     throw new StateFileError('This is not a Docker lab state file (it does not start with "DLAB1").');
   }
@@ -49,17 +62,32 @@ export async function decodeStateFile(file: Uint8Array): Promise<{ meta: StateFi
   if (!isStateFileMeta(meta)) {
     throw new StateFileError('The state file is damaged: its metadata lacks guestBuildId, savedAt, bytes or sha256.');
   }
-  const gzipped = file.slice(HEADER_BYTES + jsonLength);
-  if (gzipped.length !== meta.bytes) {
-    throw new StateFileError(`The state file is truncated: expected ${meta.bytes} bytes of state, found ${gzipped.length}.`);
+  const packingError = checkPacking(meta);
+  if (packingError) throw new StateFileError(packingError);
+  const payload = file.slice(HEADER_BYTES + jsonLength);
+  if (payload.length !== meta.bytes) {
+    throw new StateFileError(`The state file is truncated: expected ${meta.bytes} bytes of state, found ${payload.length}.`);
   }
-  if (!isGzip(gzipped)) {
-    throw new StateFileError('The state file is damaged: the state is not gzip data.');
+  if (meta.encoding === 'zstd' ? !isZstd(payload) : !isGzip(payload)) {
+    throw new StateFileError(`The state file is damaged: the state is not ${meta.encoding ?? 'gzip'} data.`);
   }
-  if ((await sha256Hex(gzipped)) !== meta.sha256) {
+  if ((await sha256Hex(payload)) !== meta.sha256) {
     throw new StateFileError('The state file is damaged: its checksum does not match.');
   }
-  return { meta, gzipped };
+  return { meta, payload };
+}
+
+/** Why the packing fields cannot be used, or null when they can. */
+export function checkPacking(meta: StatePacking & { bytes: number }): string | null {
+  if (meta.encoding === undefined) return null;
+  if (meta.encoding !== 'zstd') {
+    return `The state is packed as "${String(meta.encoding)}", which this version of the lab cannot read. Is it from a newer version?`;
+  }
+  const rawBytes = meta.rawBytes;
+  if (typeof rawBytes !== 'number' || !Number.isSafeInteger(rawBytes) || rawBytes <= 0 || !validFrameSizes(meta.frames, meta.bytes, rawBytes)) {
+    return 'The state is damaged: its frame list does not match its size.';
+  }
+  return null;
 }
 
 function isStateFileMeta(value: unknown): value is StateFileMeta {

@@ -3,13 +3,24 @@
 // one transaction, so a save that dies halfway (tab closed, quota) never
 // destroys the last good state. Nothing here ever deletes a state: refusing
 // one only reports why.
+//
+// A slot's data is a Blob of zstd frames (state-codec.ts): IndexedDB keeps
+// Blobs out of line, which spares a structured clone of ~100 MB. Saves from
+// before that are a gzip'd Uint8Array whose metadata has no `encoding`; they
+// still load.
 
 import { createStore, get, getMany, set, setMany, type UseStore } from 'idb-keyval';
 import type { SaveResult, SavedStateInfo } from './protocol';
-import { gunzip, gzip, megabytes, sha256Hex } from './bytes';
-import { decodeStateFile, encodeStateFile } from './state-file';
+import { gunzip, megabytes, sha256Hex } from './bytes';
+import { packState, unpackState } from './state-codec';
+import { checkPacking, decodeStateFile, encodeStateFile, type StatePacking } from './state-file';
 
 type Slot = SavedStateInfo['slot'];
+/** What a slot's metadata record holds: what the UI sees, plus how the data is packed. */
+type StoredMeta = SavedStateInfo & StatePacking;
+type Checked =
+  | { ok: true; meta: StoredMeta; payload: Uint8Array }
+  | { ok: false; reason: string; info: SavedStateInfo | null };
 
 const CURRENT_KEY = 'current';
 const metaKey = (slot: Slot) => `meta-${slot}`;
@@ -37,19 +48,27 @@ export class StateStore {
   }
 
   async save(state: ArrayBuffer, guestBuildId: string): Promise<SaveResult> {
-    const t0 = Date.now();
-    const gzipped = await gzip(new Uint8Array(state));
-    const info = {
+    const t0 = performance.now();
+    const packed = await packState(new Uint8Array(state));
+    const t1 = performance.now();
+    const payload = concat(packed.frames, packed.frameSizes);
+    const meta = {
       guestBuildId,
       savedAt: new Date().toISOString(),
-      bytes: gzipped.length,
-      sha256: await sha256Hex(gzipped),
+      bytes: payload.length,
+      sha256: await sha256Hex(payload),
+      encoding: 'zstd' as const,
+      frames: packed.frameSizes,
+      rawBytes: packed.rawBytes,
     };
+    const t2 = performance.now();
+    const since = (t: number) => Math.round(performance.now() - t);
+    const timings = () => ({ compress: Math.round(t1 - t0), hash: Math.round(t2 - t1), write: since(t2) });
     try {
-      const saved = await this.writeNextSlot(info, gzipped);
-      return { ok: true, info: saved, ms: Date.now() - t0 };
+      const saved = await this.writeNextSlot(meta, new Blob(packed.frames as Uint8Array<ArrayBuffer>[]));
+      return { ok: true, info: saved, ms: since(t0), timings: timings() };
     } catch (err) {
-      return { ok: false, error: await this.describeWriteError(err, gzipped.length), ms: Date.now() - t0 };
+      return { ok: false, error: await this.describeWriteError(err, payload.length), ms: since(t0), timings: timings() };
     }
   }
 
@@ -57,22 +76,25 @@ export class StateStore {
   async current(): Promise<SavedStateInfo | null> {
     const slot = await get<Slot>(CURRENT_KEY, this.store);
     if (slot !== 'a' && slot !== 'b') return null;
-    return (await get<SavedStateInfo>(metaKey(slot), this.store)) ?? null;
+    const meta = await get<unknown>(metaKey(slot), this.store);
+    return isInfo(meta) ? publicInfo(meta) : null;
   }
 
   async load(expectedBuildId: string): Promise<LoadResult> {
     const checked = await this.readCurrentChecked();
     if (!checked.ok) return checked;
-    const { info, gzipped } = checked;
-    if (info.guestBuildId !== expectedBuildId) {
+    const { meta, payload } = checked;
+    const info = publicInfo(meta);
+    if (meta.guestBuildId !== expectedBuildId) {
       return {
         ok: false,
         info,
-        reason: `Your saved lab is from another version of the lab machine (${info.guestBuildId}, this one is ${expectedBuildId}), so it cannot be resumed.`,
+        reason: `Your saved lab is from another version of the lab machine (${meta.guestBuildId}, this one is ${expectedBuildId}), so it cannot be resumed.`,
       };
     }
     try {
-      const raw = await gunzip(gzipped);
+      const raw =
+        meta.encoding === 'zstd' ? await unpackState(payload, meta.frames ?? [], meta.rawBytes ?? 0) : await gunzip(payload);
       return { ok: true, info, state: raw.buffer as ArrayBuffer };
     } catch {
       return { ok: false, info, reason: 'Your saved lab could not be unpacked: the stored data is damaged.' };
@@ -83,8 +105,8 @@ export class StateStore {
   async exportCurrent(): Promise<Uint8Array> {
     const checked = await this.readCurrentChecked();
     if (!checked.ok) throw new Error(checked.reason);
-    const { guestBuildId, savedAt, bytes, sha256 } = checked.info;
-    return encodeStateFile({ guestBuildId, savedAt, bytes, sha256 }, checked.gzipped);
+    const { slot: _slot, ...meta } = checked.meta;
+    return encodeStateFile(meta, checked.payload);
   }
 
   /**
@@ -92,51 +114,53 @@ export class StateStore {
    * a file from another guest build is rejected up front rather than at the next start.
    */
   async importFile(file: Uint8Array, expectedBuildId?: string): Promise<SavedStateInfo> {
-    const { meta, gzipped } = await decodeStateFile(file);
+    const { meta, payload } = await decodeStateFile(file);
     if (expectedBuildId !== undefined && meta.guestBuildId !== expectedBuildId) {
       throw new Error(
         `This state file was saved with another version of the lab machine (${meta.guestBuildId}); this lab runs ${expectedBuildId}.`,
       );
     }
     try {
-      return await this.writeNextSlot(meta, gzipped);
+      return await this.writeNextSlot(meta, new Blob([payload as Uint8Array<ArrayBuffer>]));
     } catch (err) {
-      throw new Error(await this.describeWriteError(err, gzipped.length), { cause: err });
+      throw new Error(await this.describeWriteError(err, payload.length), { cause: err });
     }
   }
 
-  private async readCurrentChecked(): Promise<
-    { ok: true; info: SavedStateInfo; gzipped: Uint8Array } | { ok: false; reason: string; info: SavedStateInfo | null }
-  > {
+  private async readCurrentChecked(): Promise<Checked> {
     const slot = await get<Slot>(CURRENT_KEY, this.store);
     if (slot !== 'a' && slot !== 'b') return { ok: false, info: null, reason: 'No saved lab in this browser yet.' };
-    const [info, data] = await getMany<unknown>([metaKey(slot), dataKey(slot)], this.store);
-    if (!isInfo(info)) {
+    const [meta, data] = await getMany<unknown>([metaKey(slot), dataKey(slot)], this.store);
+    if (!isInfo(meta)) {
       return { ok: false, info: null, reason: 'Your saved lab is damaged: its description is missing.' };
     }
-    if (!(data instanceof Uint8Array) || data.length !== info.bytes || (await sha256Hex(data)) !== info.sha256) {
+    const info = publicInfo(meta);
+    const packingError = checkPacking(meta);
+    if (packingError) return { ok: false, info, reason: `Your saved lab cannot be resumed. ${packingError}` };
+    const payload = await bytesOf(data);
+    if (!payload || payload.length !== meta.bytes || (await sha256Hex(payload)) !== meta.sha256) {
       return {
         ok: false,
         info,
         reason: 'Your saved lab is damaged (its checksum does not match), so it cannot be resumed safely.',
       };
     }
-    return { ok: true, info, gzipped: data };
+    return { ok: true, meta, payload };
   }
 
-  private async writeNextSlot(meta: Omit<SavedStateInfo, 'slot'>, gzipped: Uint8Array): Promise<SavedStateInfo> {
+  private async writeNextSlot(meta: Omit<StoredMeta, 'slot'>, data: Blob): Promise<SavedStateInfo> {
     const current = await get<Slot>(CURRENT_KEY, this.store);
     const slot: Slot = current === 'a' ? 'b' : 'a';
-    const info: SavedStateInfo = { slot, ...meta };
+    const stored: StoredMeta = { slot, ...meta };
     await setMany(
       [
-        [dataKey(slot), gzipped],
-        [metaKey(slot), info],
+        [dataKey(slot), data],
+        [metaKey(slot), stored],
       ],
       this.store,
     );
     await set(CURRENT_KEY, slot, this.store);
-    return info;
+    return publicInfo(stored);
   }
 
   private async describeWriteError(err: unknown, neededBytes: number): Promise<string> {
@@ -160,7 +184,30 @@ function isQuotaError(err: unknown): boolean {
   return e.name === 'QuotaExceededError' || (typeof e.message === 'string' && /quota/i.test(e.message));
 }
 
-function isInfo(value: unknown): value is SavedStateInfo {
+/** The metadata without packing details, as the UI sees it. */
+function publicInfo(meta: StoredMeta): SavedStateInfo {
+  const { slot, guestBuildId, savedAt, bytes, sha256 } = meta;
+  return { slot, guestBuildId, savedAt, bytes, sha256 };
+}
+
+/** A slot's data: a Blob since zstd saves, a Uint8Array before. */
+async function bytesOf(data: unknown): Promise<Uint8Array | null> {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof Blob) return new Uint8Array(await data.arrayBuffer());
+  return null;
+}
+
+function concat(parts: Uint8Array[], sizes: number[]): Uint8Array {
+  const out = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function isInfo(value: unknown): value is StoredMeta {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (

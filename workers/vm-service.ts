@@ -6,11 +6,14 @@ import { warmUpDocker } from './warm-up';
 import { bootWithFallback } from './boot';
 import type { GuestManifest } from './guest-manifest';
 import { Heartbeat } from './heartbeat';
+import { httpExecPlan, parseHttpExecOutput } from './http-request';
 import type { Machine } from './machine';
 import type {
   BootProgress,
   ExecOptions,
   ExecResult,
+  HttpRequest,
+  HttpResponse,
   SaveResult,
   SavedStateInfo,
   StartOptions,
@@ -30,6 +33,7 @@ export class VmService implements VmApi {
   private lastStart: StartOptions | null = null;
   private winsize: { cols: number; rows: number } | null = null;
   private starting: Promise<StartResult> | null = null;
+  private saving: Promise<SaveResult> | null = null;
   private readonly heartbeat: Heartbeat;
   private state: VmStatus = {
     phase: 'idle',
@@ -37,6 +41,7 @@ export class VmService implements VmApi {
     source: null,
     lastHeartbeatMs: null,
     savedState: null,
+    saving: false,
     refusedState: null,
   };
 
@@ -93,16 +98,22 @@ export class VmService implements VmApi {
     return this.requireMachine().agent.readFile(path);
   }
 
-  async save(): Promise<SaveResult> {
+  async httpRequest(request: HttpRequest): Promise<HttpResponse> {
+    const plan = httpExecPlan(request);
     const t0 = Date.now();
-    const machine = this.machine;
-    const buildId = this.manifest?.buildId;
-    if (!machine || !buildId || (this.state.phase !== 'ready' && this.state.phase !== 'unresponsive')) {
-      return { ok: false, error: 'The lab machine is not running, so there is nothing to save yet.', ms: 0 };
-    }
-    const result = await this.store.save(await machine.saveState(), buildId);
-    if (result.ok && result.info) this.setStatus({ savedState: result.info, refusedState: null });
-    return { ...result, ms: Date.now() - t0 };
+    const r = await this.exec(plan.command, { stdin: plan.stdin, timeoutMs: plan.timeoutMs });
+    const response = { ...parseHttpExecOutput(r, request.port), ms: Date.now() - t0 };
+    return Comlink.transfer(response, [response.body.buffer]);
+  }
+
+  save(): Promise<SaveResult> {
+    // Autosave, the Save button and lessons may ask at once; two saves would
+    // pause the machine twice for the same state, so later callers share the first.
+    this.saving ??= this.doSave().finally(() => {
+      this.saving = null;
+      this.setStatus({ saving: false });
+    });
+    return this.saving;
   }
 
   async status(): Promise<VmStatus> {
@@ -122,6 +133,25 @@ export class VmService implements VmApi {
   /** v86 can only report some failures (a bad snapshot) as unhandled rejections. */
   reportUnhandled(reason: unknown): void {
     this.machine?.fail(reason instanceof Error ? reason : new Error(String(reason)));
+  }
+
+  private async doSave(): Promise<SaveResult> {
+    const t0 = Date.now();
+    const machine = this.machine;
+    const buildId = this.manifest?.buildId;
+    if (!machine || !buildId || (this.state.phase !== 'ready' && this.state.phase !== 'unresponsive')) {
+      return { ok: false, error: 'The lab machine is not running, so there is nothing to save yet.', ms: 0 };
+    }
+    this.setStatus({ saving: true });
+    try {
+      const state = await machine.saveState();
+      const saveState = Date.now() - t0;
+      const result = await this.store.save(state, buildId);
+      if (result.ok && result.info) this.setStatus({ savedState: result.info, refusedState: null });
+      return { ...result, ms: Date.now() - t0, timings: result.timings && { saveState, ...result.timings } };
+    } catch (err) {
+      return { ok: false, error: `Saving failed (${err instanceof Error ? err.message : String(err)}). Your previous save is kept.`, ms: Date.now() - t0 };
+    }
   }
 
   private async doStart(options: StartOptions): Promise<StartResult> {

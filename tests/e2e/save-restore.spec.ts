@@ -18,10 +18,11 @@ async function corruptSavedState(page: Page): Promise<string> {
       });
     const store = () => db.transaction('states', 'readwrite').objectStore('states');
     const slot = (await request(store().get('current'))) as string;
-    const data = (await request(store().get(`data-${slot}`))) as Uint8Array;
-    const damaged = data.slice();
+    // A Blob since zstd saves, a Uint8Array before.
+    const data = (await request(store().get(`data-${slot}`))) as Blob | Uint8Array;
+    const damaged = data instanceof Blob ? new Uint8Array(await data.arrayBuffer()) : data.slice();
     for (let i = 0; i < 64; i++) damaged[(damaged.length >> 1) + i] ^= 0xa5;
-    await request(store().put(damaged, `data-${slot}`));
+    await request(store().put(data instanceof Blob ? new Blob([damaged]) : damaged, `data-${slot}`));
     db.close();
     return slot;
   });

@@ -1,5 +1,7 @@
-import { get, set } from 'idb-keyval';
+import { get, set, setMany } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
+import { gzip, sha256Hex } from '../../workers/bytes';
+import { FRAME_BYTES } from '../../workers/state-codec';
 import { StateStore } from '../../workers/state-store';
 import { failingWrites, freshStore } from './helpers/fake-store';
 
@@ -9,6 +11,21 @@ function fakeState(seed: number, size = 256 * 1024): ArrayBuffer {
   for (let i = 0; i < size; i += 997) bytes[i] = (i * seed) & 0xff;
   bytes[0] = seed;
   return bytes.buffer;
+}
+
+/** A slot's stored bytes, whatever form they are kept in. */
+async function slotBytes(backing: ReturnType<typeof freshStore>, slot: 'a' | 'b'): Promise<Uint8Array> {
+  const data = await get<Blob | Uint8Array>(`data-${slot}`, backing);
+  if (data instanceof Blob) return new Uint8Array(await data.arrayBuffer());
+  if (data instanceof Uint8Array) return data;
+  throw new Error(`slot ${slot} holds no data`);
+}
+
+/** Typed-array equality without vitest's element-by-element diff, which takes seconds at this size. */
+function expectSameBytes(actual: Uint8Array, expected: ArrayBuffer | Uint8Array): void {
+  const want = expected instanceof Uint8Array ? expected : new Uint8Array(expected);
+  expect(actual.length).toBe(want.length);
+  expect(Buffer.compare(actual, want)).toBe(0);
 }
 
 async function loadedBytes(store: StateStore, buildId: string): Promise<Uint8Array> {
@@ -25,17 +42,59 @@ describe('StateStore', () => {
     const third = await store.save(fakeState(3), 'build-1');
     expect([first.info?.slot, second.info?.slot, third.info?.slot]).toEqual(['a', 'b', 'a']);
     expect(first.ok && second.ok && third.ok).toBe(true);
-    expect(await loadedBytes(store, 'build-1')).toEqual(new Uint8Array(fakeState(3)));
+    expectSameBytes(await loadedBytes(store, 'build-1'), fakeState(3));
     expect((await store.current())?.slot).toBe('a');
   });
 
   it('compresses the state and records its size and sha256', async () => {
-    const store = new StateStore({ store: freshStore() });
-    const { info } = await store.save(fakeState(7, 1024 * 1024), 'build-1');
+    const backing = freshStore();
+    const store = new StateStore({ store: backing });
+    const { info, timings } = await store.save(fakeState(7, 1024 * 1024), 'build-1');
     expect(info?.bytes).toBeGreaterThan(0);
     expect(info?.bytes).toBeLessThan(1024 * 1024 / 10);
     expect(info?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Number.isNaN(Date.parse(info?.savedAt ?? ''))).toBe(false);
+    expect(await sha256Hex(await slotBytes(backing, 'a'))).toBe(info?.sha256);
+    expect(Object.keys(timings ?? {}).sort()).toEqual(['compress', 'hash', 'write']);
+  });
+
+  it('round-trips a state larger than one zstd frame', async () => {
+    const store = new StateStore({ store: freshStore() });
+    const size = 2 * FRAME_BYTES + 12345;
+    const state = new Uint8Array(fakeState(11, size));
+    // Some incompressible stretches, as in real guest RAM.
+    for (let i = 0; i < 64 * 1024; i++) state[FRAME_BYTES - 100 + i] = (i * 2654435761) >>> 24;
+    expect((await store.save(state.buffer, 'build-1')).ok).toBe(true);
+    const loaded = await loadedBytes(store, 'build-1');
+    expectSameBytes(loaded, state);
+  });
+
+  it('still loads a state saved by earlier versions (gzip in a Uint8Array)', async () => {
+    const backing = freshStore();
+    const raw = new Uint8Array(fakeState(4));
+    const gzipped = await gzip(raw);
+    const meta = { slot: 'b', guestBuildId: 'build-1', savedAt: '2026-11-01T10:00:00.000Z', bytes: gzipped.length, sha256: await sha256Hex(gzipped) };
+    await setMany([['data-b', gzipped], ['meta-b', meta], ['current', 'b']], backing);
+    const store = new StateStore({ store: backing });
+    expect(await store.current()).toEqual(meta);
+    expectSameBytes(await loadedBytes(store, 'build-1'), raw);
+    // It can still be exported, and the next save goes to the other slot.
+    const imported = await new StateStore({ store: freshStore() }).importFile(await store.exportCurrent(), 'build-1');
+    expect(imported.sha256).toBe(meta.sha256);
+    expect((await store.save(fakeState(5), 'build-1')).info?.slot).toBe('a');
+  });
+
+  it('refuses a state packed in a way it does not know, and does not delete it', async () => {
+    const backing = freshStore();
+    const store = new StateStore({ store: backing });
+    await store.save(fakeState(1), 'build-1');
+    const meta = await get<Record<string, unknown>>('meta-a', backing);
+    await set('meta-a', { ...meta, encoding: 'brotli' }, backing);
+    const r = await store.load('build-1');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toMatch(/packed as "brotli", which this version of the lab cannot read/);
+    expect(await get('data-a', backing)).toBeInstanceOf(Blob);
   });
 
   it('keeps the last good state when the data write fails', async () => {
@@ -50,7 +109,7 @@ describe('StateStore', () => {
     expect(broken.ok).toBe(false);
     expect(broken.error).toMatch(/previous save is kept/);
     failNow = false;
-    expect(await loadedBytes(store, 'build-1')).toEqual(new Uint8Array(fakeState(1)));
+    expectSameBytes(await loadedBytes(store, 'build-1'), fakeState(1));
   });
 
   it('keeps the last good state when the save dies before the pointer flips', async () => {
@@ -62,7 +121,7 @@ describe('StateStore', () => {
       store: failingWrites(backing, (n) => n === 2, () => new Error('tab closed')),
     });
     expect((await interrupted.save(fakeState(2), 'build-1')).ok).toBe(false);
-    expect(await loadedBytes(store, 'build-1')).toEqual(new Uint8Array(fakeState(1)));
+    expectSameBytes(await loadedBytes(store, 'build-1'), fakeState(1));
     expect(await get('current', backing)).toBe('a');
   });
 
@@ -70,17 +129,16 @@ describe('StateStore', () => {
     const backing = freshStore();
     const store = new StateStore({ store: backing });
     await store.save(fakeState(1), 'build-1');
-    const data = (await get<Uint8Array>('data-a', backing))!;
-    const corrupted = data.slice();
+    const corrupted = (await slotBytes(backing, 'a')).slice();
     corrupted[corrupted.length >> 1] ^= 0xff;
-    await set('data-a', corrupted, backing);
+    await set('data-a', new Blob([corrupted]), backing);
 
     const r = await store.load('build-1');
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.reason).toMatch(/checksum/);
     expect(r.info?.slot).toBe('a');
-    expect(await get('data-a', backing)).toEqual(corrupted);
+    expectSameBytes(await slotBytes(backing, 'a'), corrupted);
     expect(await store.current()).not.toBeNull();
   });
 
@@ -93,7 +151,7 @@ describe('StateStore', () => {
     if (r.ok) return;
     expect(r.reason).toMatch(/another version of the lab machine \(build-1, this one is build-2\)/);
     expect(r.info?.guestBuildId).toBe('build-1');
-    expect(await get('data-a', backing)).toBeInstanceOf(Uint8Array);
+    expect(await get('data-a', backing)).toBeInstanceOf(Blob);
   });
 
   it('says plainly when nothing was saved yet', async () => {
@@ -116,7 +174,7 @@ describe('StateStore', () => {
       /^Not enough browser storage: need \d+(\.\d)? MB, 1\.0 MB available \(navigator\.storage\.estimate\)\. Your previous save is kept\.$/,
     );
     full = false;
-    expect(await loadedBytes(store, 'build-1')).toEqual(new Uint8Array(fakeState(1)));
+    expectSameBytes(await loadedBytes(store, 'build-1'), fakeState(1));
   });
 });
 
@@ -131,7 +189,7 @@ describe('export and import', () => {
     const info = await target.importFile(file, 'build-1');
     expect(info.sha256).toBe(saved.info?.sha256);
     expect(info.savedAt).toBe(saved.info?.savedAt);
-    expect(await loadedBytes(target, 'build-1')).toEqual(new Uint8Array(fakeState(5)));
+    expectSameBytes(await loadedBytes(target, 'build-1'), fakeState(5));
   });
 
   it('refuses to export when nothing is saved', async () => {
@@ -173,6 +231,8 @@ describe('export and import', () => {
       return g;
     }, /metadata is not valid JSON/],
     ['missing metadata fields', (f) => withJson(f, (m) => delete m.sha256), /lacks guestBuildId, savedAt, bytes or sha256/],
+    ['a frame list that does not add up', (f) => withJson(f, (m) => (m.frames = [1, 2])), /frame list does not match its size/],
+    ['an unknown packing', (f) => withJson(f, (m) => (m.encoding = 'xz')), /packed as "xz".*newer version/],
     ['a truncated state', (f) => f.subarray(0, f.length - 10), /truncated/],
     ['a flipped state byte', (f) => {
       const g = f.slice();

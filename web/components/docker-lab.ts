@@ -5,18 +5,29 @@
 // For lessons and tests: `vm` is the comlink-wrapped VmApi (exec, save, …),
 // `phase` the VM's phase, `lastStart` how the VM came up. It fires
 // "lab-phase" (detail: the phase) when the phase changes, and saves when a
-// lesson dispatches "lab-save-request".
+// lesson dispatches "lab-save-request" and when the page is hidden (autosave).
 
 import * as Comlink from 'comlink';
 import { LitElement, css, html } from 'lit';
 import type { BootPhase, StartResult, StartSource, VmApi } from '../../workers/protocol';
+import { Autosave } from '../autosave';
 import { downloadBytes, exportFileName } from '../file-transfer';
 import { requestPersistentStorage } from '../storage-persistence';
 import { VmController } from '../vm-controller';
 import './lab-notices';
+import './lab-offline';
 import './lab-status-bar';
 import './lab-terminal';
+import './lab-view-tabs';
+import './port-preview';
 import type { LabTerminal } from './lab-terminal';
+import type { PreviewVm } from './port-preview';
+
+/** The work area shows one view at a time, so the terminal keeps its full height even when narrow. */
+const VIEWS = [
+  { id: 'terminal', label: 'Terminal' },
+  { id: 'preview', label: 'Port preview' },
+];
 
 export class DockerLab extends LitElement {
   static override styles = css`
@@ -52,6 +63,13 @@ export class DockerLab extends LitElement {
     lab-terminal {
       flex: 1 1 auto;
     }
+    port-preview {
+      flex: 1 1 0;
+      min-height: 0;
+    }
+    :is(lab-terminal, port-preview)[hidden] {
+      display: none;
+    }
     @container (max-width: 48rem) {
       .layout {
         grid-template-columns: 1fr;
@@ -70,6 +88,7 @@ export class DockerLab extends LitElement {
     message: { state: true },
     reasonsDismissed: { state: true },
     hasLesson: { state: true },
+    view: { state: true },
   };
 
   /** Folder with the guest's manifest.json; defaults to guest/ next to the page. */
@@ -78,10 +97,18 @@ export class DockerLab extends LitElement {
   declare message: string | null;
   declare reasonsDismissed: boolean;
   declare hasLesson: boolean;
+  declare view: string;
 
   private readonly controller: VmController;
   private readonly pendingOutput: Uint8Array[] = [];
   private announcedPhase: BootPhase | null = null;
+  private readonly autosave = new Autosave({
+    save: async () => (await this.vm?.save()) ?? { ok: true },
+    canSave: () => !this.busy && (this.phase === 'ready' || this.phase === 'unresponsive'),
+    onResult: (r) => {
+      if (!r.ok) this.message = `Autosave: ${r.error ?? 'saving failed.'}`;
+    },
+  });
 
   constructor() {
     super();
@@ -89,6 +116,7 @@ export class DockerLab extends LitElement {
     this.message = null;
     this.reasonsDismissed = false;
     this.hasLesson = false;
+    this.view = 'terminal';
     this.controller = new VmController(this, {
       guestBaseUrl: () => new URL(this.guestBase ?? 'guest/', document.baseURI).href,
       onOutput: (chunk) => this.writeOutput(chunk),
@@ -122,14 +150,39 @@ export class DockerLab extends LitElement {
     void this.updateComplete.then(() => this.start('saved'));
     // A lesson asks for a save after a step's check passes; it goes through the same path as the Save button.
     this.addEventListener('lab-save-request', this.onSaveRequest);
+    document.addEventListener('visibilitychange', this.onVisibilityChange);
+    window.addEventListener('pagehide', this.onPageHide);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.removeEventListener('lab-save-request', this.onSaveRequest);
+    document.removeEventListener('visibilitychange', this.onVisibilityChange);
+    window.removeEventListener('pagehide', this.onPageHide);
+    this.autosave.dispose();
   }
 
+  // A hidden tab may be frozen or discarded by the browser without warning.
+  private onVisibilityChange = () => {
+    if (document.visibilityState === 'hidden') this.autosave.request();
+    else this.autosave.cancel();
+  };
+
+  private onPageHide = () => this.autosave.request();
+
   private onSaveRequest = () => void this.save();
+
+  /** A plain object for the preview: Lit would take the comlink proxy itself for a directive. */
+  private readonly previewVm: PreviewVm = {
+    exec: (command, options) => this.requireVm().exec(command, options),
+    httpRequest: (request) => this.requireVm().httpRequest(request),
+  };
+
+  private requireVm(): Comlink.Remote<VmApi> {
+    const vm = this.vm;
+    if (!vm) throw new Error('The lab machine is not running.');
+    return vm;
+  }
 
   /** Tells slotted lesson UIs (which wait for "ready" before using the VM) about phase changes. */
   protected override updated(): void {
@@ -143,7 +196,8 @@ export class DockerLab extends LitElement {
     const refused = status?.refusedState;
     return html`
       <div class="layout ${this.hasLesson ? '' : 'no-lesson'}">
-        <aside class="lesson" aria-label="Lesson">
+        <!-- A Run button types into the terminal: show it, so the learner sees what runs. -->
+        <aside class="lesson" aria-label="Lesson" @lesson-run=${() => (this.view = 'terminal')}>
           <slot name="lesson" @slotchange=${this.onSlotChange}></slot>
         </aside>
         <section class="work" aria-label="Lab machine">
@@ -157,7 +211,21 @@ export class DockerLab extends LitElement {
             @restart-saved=${() => void this.start('saved')}
             @dismiss-notices=${this.dismissNotices}
           ></lab-notices>
-          <lab-terminal @terminal-input=${this.onInput} @terminal-resize=${this.onResize}></lab-terminal>
+          <lab-view-tabs .views=${VIEWS} selected=${this.view} @view-change=${(e: CustomEvent<string>) => (this.view = e.detail)}></lab-view-tabs>
+          <lab-terminal
+            role="tabpanel"
+            aria-label="Terminal"
+            ?hidden=${this.view !== 'terminal'}
+            @terminal-input=${this.onInput}
+            @terminal-resize=${this.onResize}
+          ></lab-terminal>
+          <port-preview
+            role="tabpanel"
+            aria-label="Port preview"
+            ?hidden=${this.view !== 'preview'}
+            ?active=${this.view === 'preview'}
+            .vm=${this.phase === 'ready' ? this.previewVm : null}
+          ></port-preview>
           <lab-status-bar
             .status=${status}
             .progress=${this.controller.progress}
@@ -167,6 +235,7 @@ export class DockerLab extends LitElement {
             @lab-export=${() => void this.exportState()}
             @lab-import=${this.pickImport}
           ></lab-status-bar>
+          <lab-offline .guestBase=${new URL(this.guestBase ?? 'guest/', document.baseURI).href} .phase=${status?.phase}></lab-offline>
           <input type="file" accept=".dlab" hidden @change=${this.onImportFile} />
         </section>
       </div>
@@ -210,6 +279,7 @@ export class DockerLab extends LitElement {
     await this.runAction(async (vm) => {
       const result = await vm.save();
       if (!result.ok) return result.error ?? 'Saving failed.';
+      this.autosave.noteSaved();
       void requestPersistentStorage();
       const size = ((result.info?.bytes ?? 0) / (1024 * 1024)).toFixed(1);
       return `Saved (${size} MB, ${(result.ms / 1000).toFixed(1)} s). Reloading this page resumes from here.`;

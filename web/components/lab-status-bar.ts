@@ -3,6 +3,7 @@
 
 import { LitElement, css, html } from 'lit';
 import type { BootPhase, BootProgress, StartSource, VmStatus } from '../../workers/protocol';
+import { savedAgo } from '../saved-ago';
 
 const PHASE_TEXT: Record<BootPhase, string> = {
   idle: 'Not started',
@@ -59,8 +60,12 @@ export class LabStatusBar extends LitElement {
       width: 8rem;
       flex: none;
     }
-    .bytes {
+    .bytes,
+    .saved {
       white-space: nowrap;
+    }
+    .saved {
+      color: #374151;
     }
     .actions {
       display: flex;
@@ -106,12 +111,25 @@ export class LabStatusBar extends LitElement {
   /** Reflected for styling and for tests: the VM's current phase. */
   declare phase: BootPhase;
 
+  /** Keeps "Saved 2 min ago" true while nothing else changes. */
+  private ageTimer: ReturnType<typeof setInterval> | undefined;
+
   constructor() {
     super();
     this.status = null;
     this.progress = null;
     this.busy = false;
     this.phase = 'idle';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.ageTimer = setInterval(() => this.requestUpdate(), 20_000);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.ageTimer);
   }
 
   protected override willUpdate(): void {
@@ -133,13 +151,23 @@ export class LabStatusBar extends LitElement {
           : null}
         <span class="detail" title=${detail}>${detail}</span>
       </div>
+      ${this.renderSaved()}
       <div class="actions">
-        <button ?disabled=${this.busy || !running} @click=${() => this.emit('lab-save')}>Save</button>
+        <button ?disabled=${this.busy || !running || this.status?.saving} @click=${() => this.emit('lab-save')}>Save</button>
         <button ?disabled=${this.busy || phase === 'idle'} @click=${() => this.emit('lab-reset')}>Reset</button>
         <button ?disabled=${this.busy || !this.status?.savedState} @click=${() => this.emit('lab-export')}>Export</button>
         <button ?disabled=${this.busy} @click=${() => this.emit('lab-import')}>Import</button>
       </div>
     `;
+  }
+
+  private renderSaved() {
+    const saved = this.status?.savedState;
+    if (this.status?.saving) return html`<span class="saved" data-save="saving">Saving…</span>`;
+    if (!saved) return null;
+    return html`<span class="saved" data-save="saved" title=${new Date(saved.savedAt).toLocaleString()}
+      >${savedAgo(saved.savedAt, Date.now())}</span
+    >`;
   }
 
   private emit(type: string): void {

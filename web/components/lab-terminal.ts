@@ -60,6 +60,8 @@ export class LabTerminal extends LitElement {
   private readonly queued: Array<Uint8Array | string> = [];
   private resizeObserver: ResizeObserver | null = null;
   private escapeArmed = false;
+  /** Ctrl-C was typed while a large paste was being sent: send no more of it. */
+  private pasteInterrupted = false;
 
   constructor() {
     super();
@@ -116,7 +118,10 @@ export class LabTerminal extends LitElement {
     });
     term.loadAddon(this.fit);
     term.attachCustomKeyEventHandler((e) => this.keepKey(e));
-    term.onData((data) => this.emit('terminal-input', data));
+    term.onData((data) => {
+      if (data.includes('\x03')) this.pasteInterrupted = true;
+      this.emit('terminal-input', data);
+    });
     term.onResize(({ cols, rows }) => this.emit('terminal-resize', { cols, rows }));
     term.open(screen);
     term.textarea?.setAttribute('aria-label', 'Lab terminal. To leave it, press Escape then Tab, or Shift+Tab.');
@@ -180,9 +185,12 @@ export class LabTerminal extends LitElement {
     // What xterm itself does to a paste: CR line ends, brackets if the app asked for them.
     let data = text.replace(/\r?\n/g, '\r');
     if (this.term?.modes.bracketedPasteMode) data = `\x1b[200~${data}\x1b[201~`;
-    for (let i = 0; i < data.length; i += PASTE_CHUNK) {
+    // The worker paces what reaches the guest and drops the rest on Ctrl-C;
+    // this side stops sending so that nothing sent after the Ctrl-C slips through.
+    this.pasteInterrupted = false;
+    for (let i = 0; i < data.length && !this.pasteInterrupted; i += PASTE_CHUNK) {
       this.emit('terminal-input', data.slice(i, i + PASTE_CHUNK));
-      this.pasteProgress = `Pasting… ${Math.round((i / data.length) * 100)}%`;
+      this.pasteProgress = `Pasting… ${Math.round((i / data.length) * 100)}% (Ctrl-C stops it)`;
       // Yield between chunks so the page keeps painting and taking input.
       await new Promise((r) => setTimeout(r, 0));
     }

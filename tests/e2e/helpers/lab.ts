@@ -1,10 +1,10 @@
 // Driving the real lab in a real browser: no fake VM anywhere. Everything goes
 // through the <docker-lab> element's public surface (phase, lastStart, vm,
-// terminalText) and through the keyboard.
+// terminalText) and through the keyboard. Where a lab is embedded, pass its Frame.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Frame, type Page } from '@playwright/test';
 import type { DockerLab } from '../../../web/components/docker-lab';
 import type { ExecResult, StartResult } from '../../../workers/protocol';
 
@@ -37,7 +37,7 @@ interface LabSnapshot {
 }
 
 /** Waits until the lab says ready; fails at once with the lab's own words if it reports an error. */
-export async function waitForReady(page: Page, timeoutMs = READY_TIMEOUT_MS): Promise<StartResult> {
+export async function waitForReady(page: Page | Frame, timeoutMs = READY_TIMEOUT_MS): Promise<StartResult> {
   const deadline = Date.now() + timeoutMs;
   let lastDetail = '';
   for (;;) {
@@ -72,17 +72,17 @@ export async function typeCommand(page: Page, command: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-export async function terminalText(page: Page): Promise<string> {
+export async function terminalText(page: Page | Frame): Promise<string> {
   return page.evaluate(() => (document.querySelector('docker-lab') as DockerLab).terminalText());
 }
 
-export async function expectTerminal(page: Page, pattern: RegExp, timeoutMs = 120_000): Promise<void> {
+export async function expectTerminal(page: Page | Frame, pattern: RegExp, timeoutMs = 120_000): Promise<void> {
   await expect
     .poll(() => terminalText(page), { timeout: timeoutMs, message: `terminal should show ${pattern}` })
     .toMatch(pattern);
 }
 
-export async function labExec(page: Page, command: string, timeoutMs?: number): Promise<ExecResult> {
+export async function labExec(page: Page | Frame, command: string, timeoutMs?: number): Promise<ExecResult> {
   return page.evaluate(
     ([cmd, t]) => {
       const vm = (document.querySelector('docker-lab') as DockerLab).vm;

@@ -1,0 +1,119 @@
+// Which files a guest build consists of, as the browser fetches them, and how
+// the offline cache for one build is named. Shared by the page and the service
+// worker, so it uses nothing but the language: no DOM, no worker globals.
+
+import type { ArtifactFile, GuestManifest } from '../../workers/guest-manifest';
+
+/** One cache per guest build: a new build never mixes with the files of an old one. */
+export const GUEST_CACHE_PREFIX = 'docker-lab-guest-';
+
+/** Cached next to the artifacts: what happened to the previous build's offline copy. */
+export const REPLACED_RECORD_PATH = '.lab-offline/replaced.json';
+
+/**
+ * Sent by the page's "Make available offline" downloads so that the service
+ * worker passes them straight to the network: the page stores them itself,
+ * after checking them, and counts their bytes.
+ */
+export const DOWNLOAD_HEADER = 'x-lab-offline-download';
+
+export function guestCacheName(buildId: string): string {
+  return `${GUEST_CACHE_PREFIX}${buildId}`;
+}
+
+export function buildIdOfCache(cacheName: string): string | null {
+  return cacheName.startsWith(GUEST_CACHE_PREFIX) ? cacheName.slice(GUEST_CACHE_PREFIX.length) || null : null;
+}
+
+export interface GuestFile {
+  /** Relative to manifest.json's folder, as v86 asks for it. */
+  path: string;
+  /** Bytes as served; null for disk parts, which the manifest only totals. */
+  size: number | null;
+  /** Checked before a downloaded file is kept; null where the manifest has none (disk parts). */
+  sha256: string | null;
+}
+
+export interface ReplacedRecord {
+  from: string;
+  to: string;
+  /** How many files of the old build's offline copy were removed. */
+  removedFiles: number;
+  at: string;
+}
+
+/**
+ * v86's names for the parts of a `use_parts` disk: `disk/rootfs.img.zst`
+ * becomes `disk/rootfs-0-262144.img.zst`, … (v86 keeps everything from the
+ * last-but-one dot of a .zst name as the extension).
+ */
+export function diskPartPaths(disk: GuestManifest['disk']): string[] {
+  const match = /\.[^.]+(\.zst)?$/.exec(disk.url);
+  const extension = match ? match[0] : '';
+  const base = disk.url.slice(0, disk.url.length - extension.length);
+  const paths: string[] = [];
+  for (let i = 0; i < disk.parts; i++) {
+    const start = i * disk.chunkSize;
+    paths.push(`${base}-${start}-${start + disk.chunkSize}${extension}`);
+  }
+  return paths;
+}
+
+function fileOf(a: ArtifactFile): GuestFile {
+  return { path: a.path, size: a.size, sha256: a.sha256 };
+}
+
+/** Every file a lesson may need from this build, boot files first, then the snapshot, then the disk. */
+export function guestFiles(manifest: GuestManifest): GuestFile[] {
+  const files = [manifest.bios, manifest.vgaBios, manifest.kernel, manifest.initrd].map(fileOf);
+  if (manifest.snapshot) files.push(fileOf(manifest.snapshot));
+  for (const path of diskPartPaths(manifest.disk)) files.push({ path, size: null, sha256: null });
+  return files;
+}
+
+/** Bytes to download for a complete offline copy (manifest.json itself aside). */
+export function offlineBytes(manifest: GuestManifest): number {
+  let total = manifest.disk.servedBytes;
+  for (const f of guestFiles(manifest)) total += f.size ?? 0;
+  return total;
+}
+
+/**
+ * Files of the same build whose bytes changed between two manifests. The build
+ * id covers the boot files and the disk, not the snapshot (a better warm-up
+ * keeps learners' saves valid), so a rebuilt snapshot arrives under the same id
+ * and its cached copy has to go.
+ */
+export function changedFiles(previous: GuestManifest, next: GuestManifest): string[] {
+  if (previous.buildId !== next.buildId) return [];
+  const byPath = new Map(guestFiles(previous).map((f) => [f.path, f.sha256]));
+  return guestFiles(next)
+    .filter((f) => f.sha256 !== null && byPath.has(f.path) && byPath.get(f.path) !== f.sha256)
+    .map((f) => f.path);
+}
+
+/** A guest manifest or a clear reason why not; the SW must not adopt an error page as a build. */
+export function parseGuestManifest(value: unknown): GuestManifest | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const m = value as Partial<GuestManifest>;
+  const isFile = (f: unknown) =>
+    typeof f === 'object' && f !== null && typeof (f as ArtifactFile).path === 'string' && typeof (f as ArtifactFile).size === 'number';
+  const d = m.disk;
+  if (
+    m.format !== 1 ||
+    typeof m.buildId !== 'string' ||
+    !/^[A-Za-z0-9._-]{1,128}$/.test(m.buildId) ||
+    ![m.bios, m.vgaBios, m.kernel, m.initrd].every(isFile) ||
+    (m.snapshot !== undefined && !isFile(m.snapshot)) ||
+    typeof d !== 'object' ||
+    d === null ||
+    typeof d.url !== 'string' ||
+    !Number.isInteger(d.parts) ||
+    !Number.isInteger(d.chunkSize) ||
+    d.chunkSize <= 0 ||
+    typeof d.servedBytes !== 'number'
+  ) {
+    return null;
+  }
+  return m as GuestManifest;
+}
