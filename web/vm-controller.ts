@@ -5,6 +5,7 @@
 import * as Comlink from 'comlink';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { BootProgress, StartResult, StartSource, VmApi, VmStatus } from '../workers/protocol';
+import { serviceWorkerControl } from './offline/service-worker-registration';
 
 export interface VmControllerOptions {
   /** Folder with the guest's manifest.json; read at each start, since the host's attributes may change. */
@@ -22,6 +23,7 @@ export class VmController implements ReactiveController {
   starting = false;
 
   private worker: Worker | null = null;
+  private workerReady: Promise<void> | null = null;
   private crashed = false;
 
   constructor(
@@ -32,7 +34,14 @@ export class VmController implements ReactiveController {
   }
 
   hostConnected(): void {
-    if (this.worker) return;
+    if (this.worker || this.workerReady) return;
+    const pending = serviceWorkerControl().then(() => {
+      if (this.workerReady === pending) this.createWorker();
+    });
+    this.workerReady = pending;
+  }
+
+  private createWorker(): void {
     this.worker = new Worker(new URL('../workers/vm-worker.ts', import.meta.url), { type: 'module', name: 'docker-lab-vm' });
     this.worker.addEventListener('error', (e) => this.crash(e.message));
     this.api = Comlink.wrap<VmApi>(this.worker);
@@ -55,6 +64,7 @@ export class VmController implements ReactiveController {
     this.api?.[Comlink.releaseProxy]();
     this.worker?.terminate();
     this.worker = null;
+    this.workerReady = null;
     this.crashed = false;
     this.api = null;
   }
@@ -65,6 +75,7 @@ export class VmController implements ReactiveController {
       this.hostDisconnected();
       this.hostConnected();
     }
+    await this.workerReady;
     if (!this.api) return null;
     this.starting = true;
     this.startError = null;

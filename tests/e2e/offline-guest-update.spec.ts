@@ -50,6 +50,8 @@ test('a new guest build (simulated: same files, another buildId) replaces the of
     await openLab(page, site.url);
     await waitForReady(page);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 2 * MINUTE });
+    // The VM worker waited for the service worker, so even this first visit cached what it read.
+    expect(await cachedFileCount(page, `docker-lab-guest-${buildA}`)).toBeGreaterThan(1);
 
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(page.locator('lab-notices [data-notice="message"]')).toContainText('Saved (', { timeout: 5 * MINUTE });

@@ -30,17 +30,19 @@ export class PortPreview extends LitElement {
       align-items: end;
       gap: 0.5rem;
     }
-    label {
+    .field {
       display: flex;
       flex-direction: column;
       gap: 0.15rem;
+    }
+    label {
       font-weight: 600;
       font-size: 0.8rem;
     }
-    label.path {
+    .field.path {
       flex: 1 1 12rem;
     }
-    label.body {
+    .field.body {
       flex: 1 1 100%;
     }
     input,
@@ -48,7 +50,6 @@ export class PortPreview extends LitElement {
     textarea,
     button {
       font: inherit;
-      font-weight: normal;
     }
     input[name='port'] {
       width: 6rem;
@@ -197,42 +198,52 @@ export class PortPreview extends LitElement {
   override render() {
     return html`
       <form @submit=${this.onSubmit} aria-label="HTTP request to the lab machine">
-        <label
-          >Port
+        <div class="field">
+          <label for="port">Port</label>
           <input
+            id="port"
             name="port"
             inputmode="numeric"
             autocomplete="off"
             list="published-ports"
             .value=${this.port}
             @input=${(e: Event) => this.choosePort((e.target as HTMLInputElement).value)}
-        /></label>
+          />
+        </div>
         <datalist id="published-ports">
           ${this.published.ports.map((p) => html`<option value=${p.port}>${p.container} (${p.containerPort}/tcp)</option>`)}
         </datalist>
-        <label
-          >Method
-          <select name="method" .value=${this.method} @change=${(e: Event) => (this.method = (e.target as HTMLSelectElement).value as HttpMethod)}>
+        <div class="field">
+          <label for="method">Method</label>
+          <select id="method" name="method" .value=${this.method} @change=${(e: Event) => (this.method = (e.target as HTMLSelectElement).value as HttpMethod)}>
             ${PREVIEW_METHODS.map((m) => html`<option value=${m} ?selected=${m === this.method}>${m}</option>`)}
-          </select></label
-        >
-        <label class="path"
-          >Path
-          <input name="path" autocomplete="off" spellcheck="false" .value=${this.path} @input=${(e: Event) => (this.path = (e.target as HTMLInputElement).value)}
-        /></label>
+          </select>
+        </div>
+        <div class="field path">
+          <label for="path">Path</label>
+          <input
+            id="path"
+            name="path"
+            autocomplete="off"
+            spellcheck="false"
+            .value=${this.path}
+            @input=${(e: Event) => (this.path = (e.target as HTMLInputElement).value)}
+          />
+        </div>
         <button type="submit" ?disabled=${!this.vm || this.sending}>${this.sending ? 'Sending…' : 'Send'}</button>
         ${this.method === 'GET'
           ? nothing
-          : html`<label class="body"
-              >JSON body (optional)
+          : html`<div class="field body">
+              <label for="body">JSON body (optional)</label>
               <textarea
+                id="body"
                 name="body"
                 spellcheck="false"
                 placeholder='{"task":"learn K8s"}'
                 .value=${this.body}
                 @input=${(e: Event) => (this.body = (e.target as HTMLTextAreaElement).value)}
-              ></textarea
-            ></label>`}
+              ></textarea>
+            </div>`}
       </form>
       ${this.renderPorts()}
       <section aria-label="Response" aria-live="polite" aria-busy=${this.sending ? 'true' : 'false'}>

@@ -32,3 +32,27 @@ function register(): Registration {
   const workbox = new Workbox(new URL('sw.js', document.baseURI).href, { scope });
   return { ok: true, workbox, scope, registered: workbox.register() };
 }
+
+/**
+ * Resolves once the page is controlled by the lab's service worker, or at once
+ * when it has none, or after `timeoutMs`. A dedicated worker is controlled by the
+ * service worker that controlled its page when it was created, so the VM worker
+ * is created after this: then even a first visit caches the disk parts it reads.
+ */
+export async function serviceWorkerControl(timeoutMs = 5000): Promise<void> {
+  const reg = registerLabServiceWorker();
+  if (!reg.ok || navigator.serviceWorker.controller) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    navigator.serviceWorker.addEventListener('controllerchange', done, { once: true });
+    // An active worker with nothing installing will not claim this page (a hard
+    // reload bypasses it), and a failed registration never will: no point waiting.
+    reg.registered.then((r) => {
+      if (!r || (r.active && !r.installing && !r.waiting)) done();
+    }, done);
+  });
+}
