@@ -440,9 +440,10 @@ it('covers every built-in Docker lesson', () => {
   expect(Object.keys(PLANS).sort()).toEqual([...ORDER].sort());
 });
 
-for (const id of ORDER) {
+// Lessons left out with LESSONS are not registered at all, rather than reported as skipped.
+for (const id of ORDER.filter((x) => SELECTED.includes(x))) {
   const lesson = lessons.get(id)!;
-  describe.skipIf(!SELECTED.includes(id))(id, () => {
+  describe(id, () => {
     it('places its lab.files', async () => {
       await runOf(id).files;
     }, WAIT);
