@@ -37,11 +37,12 @@ check('typecheck', stage('Typecheck (tsc -b)', bin('tsc'), ['-b']));
 check('lint', stage('Lint (eslint)', bin('eslint'), ['.']));
 
 const unitJson = path.join(results, 'unit.json');
-// Containers 101 runs end to end in the browser (tests/e2e/containers-101.spec.ts);
-// the in-guest lesson suite covers the other four here, to keep within CI's time.
-// `npm run test:lessons` runs all five in the guest.
-const unitOk = stage('Unit tests and lessons in the guest (vitest)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${unitJson}`],
-  { LESSONS: process.env.LESSONS ?? 'what-containers-are,images-deep-dive,volumes-and-networks,why-docker' });
+// Running every command of all five lessons in the guest takes longer than CI's
+// 90 minutes leave after the guest build and the browser suite, so here it is
+// opt-in (LESSONS=id,… or `npm run test:lessons`); the browser suite still runs
+// Containers 101 end to end and a checked step of every lesson.
+const unitOk = stage('Unit tests and guest tests (vitest)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${unitJson}`],
+  { LESSONS: process.env.LESSONS ?? 'none' });
 const unit = readJson(unitJson);
 if (unit) {
   totals.passed += unit.numPassedTests;

@@ -420,7 +420,7 @@ const guests: ChildGuest[] = [];
 const lessons = new Map(ORDER.map((id) => [id, loadLesson(id)]));
 let runs: Map<string, LessonRun> | null = null;
 
-/** LESSONS=id,id runs only those lessons (the others' tests are skipped). */
+/** LESSONS=id,id runs only those lessons (none: no lesson; unset: all five). */
 const SELECTED = process.env.LESSONS ? process.env.LESSONS.split(',').map((x) => x.trim()) : ORDER;
 
 /** Starts every selected lesson on first use, so all lanes are busy from the first test on. */
