@@ -38,7 +38,7 @@ const CASES: StepCase[] = [
   },
   {
     lesson: 'volumes-and-networks', step: 1, title: 'Warm-up: the everyday commands',
-    run: 'docker run hello-world',
+    run: 'docker --version docker run hello-world',
     done: 'docker ps -a -q --filter ancestor=hello-world | grep -q .',
     nextTitle: 'Ephemeral layers and anonymous volumes',
   },
