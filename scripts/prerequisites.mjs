@@ -18,6 +18,7 @@ const DEBIAN_PACKAGES = {
   kmod: 'resolves kernel module dependencies for the initramfs',
   'gcc-multilib': 'compiles the guest agent and hello-world as static i386 programs',
   chromium: 'the real browser the end-to-end tests drive',
+  iproute2: 'network namespaces for the classroom (LAN) end-to-end test',
   'ca-certificates': 'HTTPS to the Debian archive',
 };
 
