@@ -104,6 +104,11 @@ test('Containers 101: build, run, POST and GET through the port preview, push, r
   const pushed = await repoDigest(page);
   await checkPasses(page, 'Delete it and pull it back');
 
+  // Step 4 was skipped, so todo still runs v0.1 and Docker would refuse to delete it: the lesson says so.
+  await runButton(page, "docker ps -a --filter name=todo --format '{{.Names}} {{.Image}}'").click();
+  await expectTerminal(page, /^todo todo-api:v0\.1\s*$/m, 2 * MINUTE);
+  await runButton(page, 'docker rm -f todo').click();
+  await untilExit(page, 'docker container inspect todo', 'fails', 3 * MINUTE);
   await runButton(page, 'docker rmi localhost:5000/todo-api:v0.1 todo-api:v0.1').click();
   await untilExit(page, 'docker image inspect localhost:5000/todo-api:v0.1 || docker image inspect todo-api:v0.1', 'fails', 5 * MINUTE);
   await runButton(page, 'docker pull localhost:5000/todo-api:v0.1').click();

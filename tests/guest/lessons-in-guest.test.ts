@@ -35,6 +35,8 @@ interface Adapt {
   /** The same, for stdout alone (curl's progress meter goes to stderr when not on a terminal). */
   stdout?: RegExp[];
   timeoutMs?: number;
+  /** The lesson says to run this only in some case (e.g. a step was skipped); it runs only when this command succeeds. */
+  onlyIf?: string;
 }
 
 type LessonPlan = Record<string, Adapt>;
@@ -77,6 +79,9 @@ const PLANS: Record<string, LessonPlan> = {
       expect: [/Mounted from library\/python/, /Pushed/, /^v0\.1: digest: sha256:[0-9a-f]{64} size: \d+$/m],
       timeoutMs: 10 * MINUTE,
     },
+    "docker ps -a --filter name=todo --format '{{.Names}} {{.Image}}'": { stdout: [/^todo todo-api:v0\.2\n$/] },
+    // Only for a learner who skipped step 4; here todo runs v0.2, which the last step needs.
+    'docker rm -f todo': { onlyIf: "docker ps -a --filter name=todo --format '{{.Image}}' | grep -qx 'todo-api:v0.1'" },
     'docker rmi localhost:5000/todo-api:v0.1 todo-api:v0.1': {
       expect: [/^Untagged: localhost:5000\/todo-api:v0\.1$/m, /^Untagged: todo-api:v0\.1$/m, /^Deleted: sha256:/m],
     },
@@ -341,6 +346,7 @@ async function runStep(shell: LessonShell, plan: LessonPlan, used: Set<string>, 
     if (plan[command.text]) used.add(command.text);
     const interactive = /(^|\s)-(it|ti)\b|--interactive --tty|--tty --interactive/.test(command.text) || command.interrupt;
     check(!interactive || adapt.replace !== undefined, `no non-interactive equivalent listed for: ${command.text}`);
+    if (adapt.onlyIf !== undefined && (await shell.run(adapt.onlyIf, MINUTE)).exitCode !== 0) continue;
     if (adapt.waitFor) check(await shell.waitFor(adapt.waitFor, adapt.waitMs ?? 3 * MINUTE), `still not ready: ${adapt.waitFor}`);
     const result = await shell.run(adapt.replace ?? command.text, adapt.timeoutMs ?? 3 * MINUTE);
     const what = `${command.text}${adapt.replace ? `\n(run as: ${adapt.replace})` : ''}\n${describeResult(result)}`;
