@@ -23,6 +23,7 @@ export interface BootEnv {
   onProgress(progress: BootProgress): void;
   /** The machine currently booting (or null), so console input and async v86 errors reach it. */
   onMachine(machine: Machine | null): void;
+  onDiskTrouble(message: string | null): void;
 }
 
 export interface Booted {
@@ -145,6 +146,7 @@ class BootRun {
       wasmPath: env.wasmPath,
       state,
       onConsoleOutput: env.onOutput,
+      onDiskTrouble: env.onDiskTrouble,
       onProgress: (p) => {
         this.lastActivity = Date.now();
         this.progress('downloading', tracker.update(p));

@@ -7,7 +7,9 @@ import { V86 } from 'v86';
 import { AgentClient } from './agent-client';
 import { ByteBatcher } from './byte-batcher';
 import { ConsoleInput } from './console-input';
+import { diskPartPath } from './disk-parts';
 import type { GuestManifest } from './guest-manifest';
+import { LazyDisk } from './lazy-disk';
 import { v86OptionsFromManifest, type ResolvePath, type V86Config } from './v86-options';
 
 export { v86OptionsFromManifest, type ResolvePath, type V86Config } from './v86-options';
@@ -56,8 +58,19 @@ export interface MachineOptions {
   state?: MachineState;
   onConsoleOutput?(chunk: Uint8Array): void;
   onProgress?(progress: DownloadProgress): void;
+  /** A disk part could not be loaded and is being retried; `null` once it came. */
+  onDiskTrouble?(message: string | null): void;
+  /** Reads a resolved path; the default fetches it (Node callers pass a file reader). */
+  readFile?(pathOrUrl: string): Promise<Uint8Array>;
   agentRequestTimeoutMs?: number;
 }
+
+/**
+ * Disk parts kept in memory once read (256 KiB each). The guest's page cache
+ * holds what it uses often; this only spares refetching a part for
+ * neighbouring reads.
+ */
+const DISK_CACHE_PARTS = 128;
 
 /**
  * After emulator-started the guest's UART registers are live but the restored
@@ -72,6 +85,7 @@ export class Machine {
   /** The CPU is running. */
   readonly started: Promise<void>;
 
+  readonly disk: LazyDisk;
   private readonly emulator: V86Instance;
   private readonly listeners: Array<[string, (arg: never) => void]> = [];
   private readonly pendingInput: Array<[number, Uint8Array]> = [];
@@ -87,7 +101,19 @@ export class Machine {
   constructor(options: MachineOptions) {
     const { manifest, resolve, state } = options;
     const snapshotUrl = state?.kind === 'snapshot' ? state.url : undefined;
-    const config = v86OptionsFromManifest(manifest, resolve, options.wasmPath, snapshotUrl, state !== undefined);
+    const readFile = options.readFile ?? fetchBytes;
+    const compressed = manifest.disk.url.endsWith('.zst');
+    this.disk = new LazyDisk({
+      size: manifest.disk.size,
+      chunkSize: manifest.disk.chunkSize,
+      cacheParts: DISK_CACHE_PARTS,
+      onTrouble: options.onDiskTrouble,
+      loadPart: async (index) => {
+        const bytes = await readFile(resolve(diskPartPath(manifest.disk, index)));
+        return compressed ? new Uint8Array(await this.emulator.zstd_decompress_worker(manifest.disk.chunkSize, bytes)) : bytes;
+      },
+    });
+    const config = v86OptionsFromManifest(manifest, resolve, options.wasmPath, this.disk, snapshotUrl, state !== undefined);
     // A saved state is restored by hand after load so that a bad state becomes a
     // rejected promise here instead of an unhandled rejection inside v86.
     if (state?.kind === 'buffer') config.autostart = false;
@@ -101,7 +127,8 @@ export class Machine {
     this.emulator = new (V86 as unknown as V86Constructor)(config);
     if (typeof (globalThis as { Worker?: unknown }).Worker === 'undefined') {
       // Node has no global Worker, which v86 wants for unpacking .zst disk
-      // parts; its synchronous decompressor does the same job in-thread. v86
+      // parts (lazy-disk.ts asks v86 to unpack them); its synchronous
+      // decompressor does the same job in-thread. v86
       // binds this method only once the wasm has loaded, so patching now is in time.
       const emulator = this.emulator;
       emulator.zstd_decompress_worker = async (size, src) => emulator.zstd_decompress(size, src);
@@ -200,6 +227,12 @@ function uartBacklog(emulator: V86Instance, port: number): number | undefined {
   const internals = emulator as unknown as { v86?: { cpu?: { devices?: Record<string, { input?: { length?: unknown } }> } } };
   const length = internals.v86?.cpu?.devices?.[`uart${port}`]?.input?.length;
   return typeof length === 'number' ? length : undefined;
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 function errorText(err: unknown): string {

@@ -121,6 +121,8 @@ export interface VmStatus {
   saving: boolean;
   /** A saved state that was refused at start, kept (not deleted) so the user can decide. */
   refusedState: { info: SavedStateInfo; reason: string } | null;
+  /** A part of the lab's disk could not be loaded (e.g. offline and never cached); the guest waits while it is retried. */
+  diskTrouble: string | null;
 }
 
 /** Callbacks are passed through comlink.proxy(). */

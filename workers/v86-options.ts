@@ -20,13 +20,8 @@ export interface V86Config {
   bzimage?: FileRef;
   initrd?: FileRef;
   cmdline?: string;
-  hda: {
-    url: string;
-    async: true;
-    size: number;
-    use_parts: true;
-    fixed_chunk_size: number;
-  };
+  /** An object with v86's buffer methods (see lazy-disk.ts). */
+  hda: object;
   uart1: true;
   acpi: boolean;
   autostart: boolean;
@@ -47,6 +42,7 @@ export function v86OptionsFromManifest(
   manifest: GuestManifest,
   resolve: ResolvePath,
   wasmPath: string,
+  disk: object,
   initialStateUrl?: string,
   resuming = initialStateUrl !== undefined,
 ): V86Config {
@@ -57,13 +53,7 @@ export function v86OptionsFromManifest(
     vga_memory_size: m.vgaMemorySize,
     bios: { url: resolve(manifest.bios.path) },
     vga_bios: { url: resolve(manifest.vgaBios.path) },
-    hda: {
-      url: resolve(manifest.disk.url),
-      async: true,
-      size: manifest.disk.size,
-      use_parts: true,
-      fixed_chunk_size: manifest.disk.chunkSize,
-    },
+    hda: disk,
     uart1: m.uart1,
     acpi: m.acpi,
     autostart: true,

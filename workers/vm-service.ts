@@ -43,6 +43,7 @@ export class VmService implements VmApi {
     savedState: null,
     saving: false,
     refusedState: null,
+    diskTrouble: null,
   };
 
   constructor(
@@ -174,6 +175,7 @@ export class VmService implements VmApi {
           onOutput: (chunk) => notify(() => this.listeners?.onOutput(Comlink.transfer(chunk, [chunk.buffer]))),
           onProgress: (p) => this.progress(p),
           onMachine: (m) => (this.machine = m),
+          onDiskTrouble: (message) => this.setStatus({ diskTrouble: message }),
         },
         options.from,
       );

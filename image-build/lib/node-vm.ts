@@ -27,6 +27,7 @@ export async function openReleaseVm(options: { from: 'snapshot' | 'cold'; releas
     manifest,
     resolve: (relative) => path.join(release, relative),
     wasmPath: createRequire(import.meta.url).resolve('v86/build/v86.wasm'),
+    readFile: (file) => readFile(file),
     state: options.from === 'snapshot' ? { kind: 'snapshot', url: path.join(release, manifest.snapshot!.path) } : undefined,
     onConsoleOutput: (chunk) => { output += new TextDecoder().decode(chunk); },
   });

@@ -1,4 +1,4 @@
-import { open, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { open, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DISK_CHUNK_SIZE, DISK_FREE_BYTES } from '../config.ts';
 import { run } from '../lib/exec.ts';
@@ -37,9 +37,14 @@ export const diskStep: Step = {
       await run('ln', ['-sfn', target, path.join(stage, link)]);
     }
     await run('cp', ['-al', path.join(ctx.input('kernel'), 'lib/modules'), path.join(stage, 'usr/lib/')]);
-    for (const program of Object.keys(GUEST_PROGRAMS)) {
+    for (const program of Object.keys(GUEST_PROGRAMS).filter((name) => name !== 'lab-shim')) {
       await run('cp', ['--remove-destination', path.join(ctx.input('programs'), program), path.join(stage, 'usr/local/sbin', program)]);
     }
+    // containerd finds its shim on PATH by name: lab-shim takes the name and
+    // hands the long-lived server part to the real shim (see lab-shim.c).
+    await mkdir(path.join(stage, 'usr/lib/lab'), { recursive: true });
+    await rename(path.join(stage, 'usr/bin/containerd-shim-runc-v2'), path.join(stage, 'usr/lib/lab/containerd-shim-runc-v2'));
+    await run('cp', [path.join(ctx.input('programs'), 'lab-shim'), path.join(stage, 'usr/bin/containerd-shim-runc-v2')]);
     for (const [from, to] of [['docker', 'var/lib/docker'], ['registry', 'var/lib/docker-registry']] as const) {
       await rm(path.join(stage, to), { recursive: true, force: true });
       await run('cp', ['-al', path.join(ctx.input('images'), from), path.join(stage, to)]);

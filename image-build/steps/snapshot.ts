@@ -1,4 +1,4 @@
-import { writeFile, rm } from 'node:fs/promises';
+import { readFile, writeFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Machine } from '../../workers/machine.ts';
@@ -40,7 +40,7 @@ export const snapshotStep: Step = {
   name: 'snapshot',
   description: 'boot the guest headless in v86, warm Docker up, save the ready state',
   deps: ['kernel', 'initramfs', 'disk'],
-  sources: ['image-build/steps/snapshot.ts', 'image-build/lib/release-layout.ts', 'image-build/config.ts', 'workers/machine.ts', 'workers/agent-client.ts', 'workers/v86-options.ts'],
+  sources: ['image-build/steps/snapshot.ts', 'image-build/lib/release-layout.ts', 'image-build/config.ts', 'workers/machine.ts', 'workers/agent-client.ts', 'workers/v86-options.ts', 'workers/lazy-disk.ts', 'workers/disk-parts.ts'],
   settings: { warmUp: WARM_UP, format: 2 },
   async run(ctx: StepContext) {
     const layout = path.join(ctx.out, '.layout');
@@ -53,6 +53,7 @@ export const snapshotStep: Step = {
       manifest,
       resolve: (relative) => path.join(layout, relative),
       wasmPath: createRequire(import.meta.url).resolve('v86/build/v86.wasm'),
+      readFile: (file) => readFile(file),
       onConsoleOutput: (chunk) => {
         const text = new TextDecoder().decode(chunk);
         ctx.log.write(text);

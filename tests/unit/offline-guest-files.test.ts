@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   buildIdOfCache,
   changedFiles,
-  diskPartPaths,
   guestCacheName,
   guestFiles,
   offlineBytes,
   parseGuestManifest,
 } from '../../web/offline/guest-files';
+import { diskPartPaths } from '../../workers/disk-parts';
 import { tinyGuest } from './helpers/tiny-guest';
 
 describe('guest files of a build', () => {

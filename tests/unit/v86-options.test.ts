@@ -33,10 +33,11 @@ const manifest: GuestManifest = {
 };
 
 const resolve = (p: string) => `https://lab.example/guest/${p}`;
+const disk = { get() {}, set() {}, load() {} };
 
 describe('v86OptionsFromManifest', () => {
   it('maps every machine setting from the manifest', () => {
-    expect(v86OptionsFromManifest(manifest, resolve, '/assets/v86.wasm')).toEqual({
+    expect(v86OptionsFromManifest(manifest, resolve, '/assets/v86.wasm', disk)).toEqual({
       wasm_path: '/assets/v86.wasm',
       memory_size: 512 * 1024 * 1024,
       vga_memory_size: 2 * 1024 * 1024,
@@ -45,13 +46,7 @@ describe('v86OptionsFromManifest', () => {
       bzimage: { url: 'https://lab.example/guest/kernel/bzImage' },
       initrd: { url: 'https://lab.example/guest/kernel/initrd.img' },
       cmdline: 'console=ttyS0 root=/dev/sda rw',
-      hda: {
-        url: 'https://lab.example/guest/disk/rootfs.img.zst',
-        async: true,
-        size: 2 * 1024 ** 3,
-        use_parts: true,
-        fixed_chunk_size: 1024 * 1024,
-      },
+      hda: disk,
       uart1: true,
       acpi: false,
       autostart: true,
@@ -63,28 +58,27 @@ describe('v86OptionsFromManifest', () => {
 
   it('adds the snapshot as initial_state only when asked', () => {
     const url = resolve(manifest.snapshot!.path);
-    expect(v86OptionsFromManifest(manifest, resolve, 'w').initial_state).toBeUndefined();
-    expect(v86OptionsFromManifest(manifest, resolve, 'w', url).initial_state).toEqual({ url });
+    expect(v86OptionsFromManifest(manifest, resolve, 'w', disk).initial_state).toBeUndefined();
+    expect(v86OptionsFromManifest(manifest, resolve, 'w', disk, url).initial_state).toEqual({ url });
   });
 
   it('leaves out the kernel and initrd when the machine resumes a state', () => {
-    const fromSnapshot = v86OptionsFromManifest(manifest, resolve, 'w', resolve(manifest.snapshot!.path));
-    const fromSaved = v86OptionsFromManifest(manifest, resolve, 'w', undefined, true);
+    const fromSnapshot = v86OptionsFromManifest(manifest, resolve, 'w', disk, resolve(manifest.snapshot!.path));
+    const fromSaved = v86OptionsFromManifest(manifest, resolve, 'w', disk, undefined, true);
     for (const options of [fromSnapshot, fromSaved]) {
       expect(options.bzimage).toBeUndefined();
       expect(options.initrd).toBeUndefined();
       expect(options.cmdline).toBeUndefined();
-      expect(options.hda.url).toBe('https://lab.example/guest/disk/rootfs.img.zst');
+      expect(options.hda).toBe(disk);
     }
   });
 
   it('passes Node file paths through unchanged', () => {
-    const options = v86OptionsFromManifest(manifest, (p) => `/srv/guest/${p}`, '/nm/v86/build/v86.wasm');
-    expect(options.hda.url).toBe('/srv/guest/disk/rootfs.img.zst');
+    const options = v86OptionsFromManifest(manifest, (p) => `/srv/guest/${p}`, '/nm/v86/build/v86.wasm', disk);
     expect(options.bios.url).toBe('/srv/guest/bios/seabios.bin');
   });
 
   it('follows the manifest when acpi is on', () => {
-    expect(v86OptionsFromManifest({ ...manifest, machine: { ...manifest.machine, acpi: true } }, resolve, 'w').acpi).toBe(true);
+    expect(v86OptionsFromManifest({ ...manifest, machine: { ...manifest.machine, acpi: true } }, resolve, 'w', disk).acpi).toBe(true);
   });
 });

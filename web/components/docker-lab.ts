@@ -206,6 +206,7 @@ export class DockerLab extends LitElement {
             .fallbackReasons=${this.reasonsDismissed ? [] : (this.controller.lastStart?.fallbackReasons ?? [])}
             .error=${this.controller.starting ? null : this.controller.startError}
             ?unresponsive=${status?.phase === 'unresponsive'}
+            .diskTrouble=${status?.diskTrouble ?? null}
             .message=${this.message}
             @start-fresh=${() => void this.start('snapshot')}
             @restart-saved=${() => void this.start('saved')}

@@ -62,6 +62,7 @@ export class LabNotices extends LitElement {
     fallbackReasons: { attribute: false },
     error: { attribute: false },
     unresponsive: { type: Boolean },
+    diskTrouble: { attribute: false },
     message: { attribute: false },
   };
 
@@ -70,6 +71,8 @@ export class LabNotices extends LitElement {
   declare fallbackReasons: string[];
   declare error: string | null;
   declare unresponsive: boolean;
+  /** The guest waits for a disk part that could not be loaded. */
+  declare diskTrouble: string | null;
   /** Outcome of the last action (save, export, import). */
   declare message: string | null;
 
@@ -79,6 +82,7 @@ export class LabNotices extends LitElement {
     this.fallbackReasons = [];
     this.error = null;
     this.unresponsive = false;
+    this.diskTrouble = null;
     this.message = null;
   }
 
@@ -105,6 +109,11 @@ export class LabNotices extends LitElement {
         ? html`<div class="notice error" role="alert" data-notice="unresponsive">
             <p>The lab machine has stopped responding.</p>
             <button @click=${() => this.emit('restart-saved')}>Restart from last save</button>
+          </div>`
+        : null}
+      ${this.diskTrouble
+        ? html`<div class="notice warn" role="alert" data-notice="disk">
+            <p>${this.diskTrouble} Commands that read this part of the disk wait until it arrives.</p>
           </div>`
         : null}
       ${reasons.length > 0

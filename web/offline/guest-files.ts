@@ -3,6 +3,7 @@
 // worker, so it uses nothing but the language: no DOM, no worker globals.
 
 import type { ArtifactFile, GuestManifest } from '../../workers/guest-manifest';
+import { diskPartPaths } from '../../workers/disk-parts';
 
 /** One cache per guest build: a new build never mixes with the files of an old one. */
 export const GUEST_CACHE_PREFIX = 'docker-lab-guest-';
@@ -40,23 +41,6 @@ export interface ReplacedRecord {
   /** How many files of the old build's offline copy were removed. */
   removedFiles: number;
   at: string;
-}
-
-/**
- * v86's names for the parts of a `use_parts` disk: `disk/rootfs.img.zst`
- * becomes `disk/rootfs-0-262144.img.zst`, … (v86 keeps everything from the
- * last-but-one dot of a .zst name as the extension).
- */
-export function diskPartPaths(disk: GuestManifest['disk']): string[] {
-  const match = /\.[^.]+(\.zst)?$/.exec(disk.url);
-  const extension = match ? match[0] : '';
-  const base = disk.url.slice(0, disk.url.length - extension.length);
-  const paths: string[] = [];
-  for (let i = 0; i < disk.parts; i++) {
-    const start = i * disk.chunkSize;
-    paths.push(`${base}-${start}-${start + disk.chunkSize}${extension}`);
-  }
-  return paths;
 }
 
 function fileOf(a: ArtifactFile): GuestFile {
