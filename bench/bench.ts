@@ -50,9 +50,12 @@ for (const name of selected) {
   console.log(`  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 
-for (const old of previous) if (!figures.some((figure) => figure.name === old.name)) figures.push(old);
+const RATIOS = [['docker_run_ratio_v86_qemu', 'docker_run_warm_median_s', 'qemu_docker_run_warm_median_s'], ['todo_build_ratio_v86_qemu', 'todo_build_cold_s', 'qemu_todo_build_cold_s']] as const;
+// Ratios are recomputed below from the figures as merged, never carried over.
+const isRatio = (name: string) => RATIOS.some(([ratio]) => ratio === name);
+for (const old of previous) if (!isRatio(old.name) && !figures.some((figure) => figure.name === old.name)) figures.push(old);
 const byName = new Map(figures.map((figure) => [figure.name, figure.value]));
-for (const [name, v86, qemu] of [['docker_run_ratio_v86_qemu', 'docker_run_warm_median_s', 'qemu_docker_run_warm_median_s'], ['todo_build_ratio_v86_qemu', 'todo_build_cold_s', 'qemu_todo_build_cold_s']] as const) {
+for (const [name, v86, qemu] of RATIOS) {
   if (byName.has(v86) && byName.has(qemu)) figures.push({ name, value: round(byName.get(v86)! / byName.get(qemu)!), unit: 'x' });
 }
 

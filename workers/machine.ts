@@ -8,6 +8,7 @@ import { AgentClient } from './agent-client';
 import { ByteBatcher } from './byte-batcher';
 import { ConsoleInput } from './console-input';
 import { diskPartPath } from './disk-parts';
+import { paceEmulator } from './emulator-pacing';
 import type { GuestManifest } from './guest-manifest';
 import { LazyDisk } from './lazy-disk';
 import { v86OptionsFromManifest, type ResolvePath, type V86Config } from './v86-options';
@@ -125,7 +126,7 @@ export class Machine {
     });
 
     this.emulator = new (V86 as unknown as V86Constructor)(config);
-    if (typeof (globalThis as { Worker?: unknown }).Worker === 'undefined') {
+    if (!inBrowserWorker()) {
       // Node has no global Worker, which v86 wants for unpacking .zst disk
       // parts (lazy-disk.ts asks v86 to unpack them); its synchronous
       // decompressor does the same job in-thread. v86
@@ -158,6 +159,7 @@ export class Machine {
         rejectLoaded(new Error(`could not download ${e.file_name}`)),
       );
       this.on('emulator-loaded', () => {
+        if (inBrowserWorker()) paceEmulator(this.emulator);
         if (state?.kind !== 'buffer') return resolveLoaded();
         this.emulator
           .restore_state(state.buffer)
@@ -223,6 +225,11 @@ export class Machine {
 }
 
 /** How many input bytes v86's UART still holds for the guest (v86 keeps them in a plain array). */
+/** Node has no global Worker; v86's browser-only paths need one. */
+function inBrowserWorker(): boolean {
+  return typeof (globalThis as { Worker?: unknown }).Worker !== 'undefined';
+}
+
 function uartBacklog(emulator: V86Instance, port: number): number | undefined {
   const internals = emulator as unknown as { v86?: { cpu?: { devices?: Record<string, { input?: { length?: unknown } }> } } };
   const length = internals.v86?.cpu?.devices?.[`uart${port}`]?.input?.length;

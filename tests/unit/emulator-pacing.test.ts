@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { BUSY_TURN_MS, paceEmulator } from '../../workers/emulator-pacing';
+
+/** A stand-in for v86's internal loop object: main_loop answers from a script, each call taking 1 ms. */
+function fakeCore(answers: number[]) {
+  let clock = 0;
+  const log: string[] = [];
+  const core = {
+    running: true,
+    stopping: false,
+    idle: true,
+    tick_counter: 0,
+    cpu: {
+      main_loop() {
+        clock += 1;
+        const t = answers.shift() ?? 5;
+        log.push(`slice ${t}`);
+        return t;
+      },
+    },
+    do_tick() {
+      log.push('own do_tick');
+    },
+    next_tick(t: number) {
+      this.idle = true;
+      this.yield(t, ++this.tick_counter);
+    },
+    yield(t: number, tick: number) {
+      log.push(`own yield ${t} #${tick}`);
+    },
+    yield_callback(tick: number) {
+      log.push(`callback #${tick}`);
+    },
+  };
+  return { core, log, now: () => clock };
+}
+
+const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('paceEmulator', () => {
+  it('runs busy slices back to back for one turn, then yields within the worker', async () => {
+    const { core, log, now } = fakeCore(Array(20).fill(0));
+    expect(paceEmulator({ v86: core }, now)).toBe(true);
+    core.do_tick();
+    expect(log.filter((l) => l === 'slice 0')).toHaveLength(BUSY_TURN_MS);
+    expect(log.some((l) => l.startsWith('own yield'))).toBe(false);
+    await nextTurn();
+    expect(log.at(-1)).toBe('callback #1');
+  });
+
+  it('hands an idle guest (halted, timer due in 3 ms) to v86 own sleep', () => {
+    const { core, log, now } = fakeCore([0, 3]);
+    paceEmulator({ v86: core }, now);
+    core.do_tick();
+    expect(log).toEqual(['slice 0', 'slice 3', 'own yield 3 #1']);
+    expect(core.idle).toBe(true);
+  });
+
+  it('leaves stopping to v86', () => {
+    const { core, log, now } = fakeCore([0]);
+    paceEmulator({ v86: core }, now);
+    core.stopping = true;
+    core.do_tick();
+    expect(log).toEqual(['own do_tick']);
+  });
+
+  it('stops a busy turn as soon as a stop is requested', () => {
+    const { core, log, now } = fakeCore(Array(20).fill(0));
+    const mainLoop = core.cpu.main_loop.bind(core.cpu);
+    core.cpu.main_loop = () => {
+      if (log.length === 2) core.stopping = true;
+      return mainLoop();
+    };
+    paceEmulator({ v86: core }, now);
+    core.do_tick();
+    expect(log.filter((l) => l === 'slice 0')).toHaveLength(3);
+  });
+
+  it('changes nothing when v86 is not the shape it knows', () => {
+    const { core } = fakeCore([]);
+    const original = core.do_tick;
+    expect(paceEmulator({ v86: { ...core, cpu: {} } })).toBe(false);
+    expect(paceEmulator({})).toBe(false);
+    expect(core.do_tick).toBe(original);
+  });
+});
