@@ -7,7 +7,14 @@
  * 10 MB Go program costs 1-2 s under emulation (package init, relocations), so
  * `start` and `delete` are done here, in C, exactly as containerd 1.7's runc v2
  * shim does them; the server is still containerd's own program. Anything
- * else, or anything unexpected, is handed to the real shim unchanged. */
+ * else, or anything unexpected, is handed to the real shim unchanged.
+ *
+ * One server for all of Docker's containers: while the keeper container
+ * (lab-shim-keeper) runs, `start` hands containerd the keeper's server, which
+ * then serves the new container too. This is the runc v2 shim's own grouping,
+ * the one Kubernetes uses for the containers of a pod; the keeper makes sure
+ * the server never runs out of containers and exits. It saves a start of the
+ * Go server per `docker run`. Without a live keeper, one server per container. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -25,6 +32,9 @@
 
 #define REAL_SHIM "/usr/lib/lab/containerd-shim-runc-v2"
 #define SOCKET_DIR "/run/containerd/s"
+#define GROUP_NS "moby"
+#define KEEPER_ID "lab-keeper"
+#define KEEPER_PID "/run/containerd/io.containerd.runtime.v2.task/" GROUP_NS "/" KEEPER_ID "/init.pid"
 
 extern char **environ;
 
@@ -62,11 +72,52 @@ static void write_file_atomic(const char *name, const char *data) {
     else unlink(tmp);
 }
 
+static int socket_path(char *path, size_t size, const char *ns, const char *id) {
+    return snprintf(path, size, SOCKET_DIR "/lab-%s-%s", ns, id) < (int)size ? 0 : -1;
+}
+
+/* The keeper's server, if the keeper runs and its server answers. */
+static int keeper_server(const struct args *a, char *path, size_t size) {
+    if (strcmp(a->ns, GROUP_NS) != 0 || strcmp(a->id, KEEPER_ID) == 0) return -1;
+    FILE *f = fopen(KEEPER_PID, "r");
+    int pid = 0;
+    if (f) {
+        if (fscanf(f, "%d", &pid) != 1) pid = 0;
+        fclose(f);
+    }
+    if (pid <= 0 || kill(pid, 0) != 0 || socket_path(path, size, GROUP_NS, KEEPER_ID) != 0) return -1;
+    int sock = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    strcpy(sa.sun_path, path);
+    int ok = sock >= 0 && connect(sock, (struct sockaddr *)&sa, sizeof sa) == 0;
+    if (sock >= 0) close(sock);
+    return ok ? 0 : -1;
+}
+
+static void drain_stdin(void) {
+    /* containerd sends the runtime options on stdin; Docker sets no shim cgroup, so they are only drained. */
+    char buf[4096];
+    while (read(0, buf, sizeof buf) > 0) {}
+}
+
+static int print_address(const char *address) {
+    fputs(address, stdout);
+    return fflush(stdout) == 0 ? 0 : -1;
+}
+
 /* What the Go shim's `start` does: listen on the shim's socket, start the
- * server with the socket as fd 3, record the address, print it. */
+ * server with the socket as fd 3, record the address, print it; or, with a
+ * live keeper, record and print the keeper server's address. */
 static int start(const struct args *a) {
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    if (snprintf(path, sizeof path, SOCKET_DIR "/lab-%s-%s", a->ns, a->id) >= (int)sizeof path) return -1;
+    char address[sizeof path + 8];
+    if (keeper_server(a, path, sizeof path) == 0) {
+        snprintf(address, sizeof address, "unix://%s", path);
+        write_file_atomic("address", address);
+        drain_stdin();
+        return print_address(address);
+    }
+    if (socket_path(path, sizeof path, a->ns, a->id) != 0) return -1;
     mkdir("/run/containerd", 0711);
     mkdir(SOCKET_DIR, 0700);
     unlink(path);
@@ -75,7 +126,6 @@ static int start(const struct args *a) {
     strcpy(sa.sun_path, path);
     if (sock < 0 || bind(sock, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(sock, 128) < 0) return -1;
 
-    char address[sizeof path + 8];
     snprintf(address, sizeof address, "unix://%s", path);
     write_file_atomic("address", address);
 
@@ -98,10 +148,7 @@ static int start(const struct args *a) {
         _exit(127);
     }
     close(sock);
-
-    /* containerd sends the runtime options on stdin; Docker sets no shim cgroup, so they are only drained. */
-    char buf[4096];
-    while (read(0, buf, sizeof buf) > 0) {}
+    drain_stdin();
 
     /* The shim's OOM score is containerd's plus one, as the Go shim sets it. */
     char file[64];
@@ -119,8 +166,7 @@ static int start(const struct args *a) {
         fprintf(f, "%d", score);
         fclose(f);
     }
-    fputs(address, stdout);
-    return fflush(stdout) == 0 ? 0 : -1;
+    return print_address(address);
 }
 
 /* The value of "key":"..." in a small JSON file, or NULL. */

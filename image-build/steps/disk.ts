@@ -37,7 +37,7 @@ export const diskStep: Step = {
       await run('ln', ['-sfn', target, path.join(stage, link)]);
     }
     await run('cp', ['-al', path.join(ctx.input('kernel'), 'lib/modules'), path.join(stage, 'usr/lib/')]);
-    for (const program of Object.keys(GUEST_PROGRAMS).filter((name) => name !== 'lab-shim')) {
+    for (const program of Object.keys(GUEST_PROGRAMS).filter((name) => name !== 'lab-shim' && name !== 'lab-keeper')) {
       await run('cp', ['--remove-destination', path.join(ctx.input('programs'), program), path.join(stage, 'usr/local/sbin', program)]);
     }
     // containerd finds its shim on PATH by name: lab-shim takes the name and
@@ -45,6 +45,9 @@ export const diskStep: Step = {
     await mkdir(path.join(stage, 'usr/lib/lab'), { recursive: true });
     await rename(path.join(stage, 'usr/bin/containerd-shim-runc-v2'), path.join(stage, 'usr/lib/lab/containerd-shim-runc-v2'));
     await run('cp', [path.join(ctx.input('programs'), 'lab-shim'), path.join(stage, 'usr/bin/containerd-shim-runc-v2')]);
+    // The keeper container's whole root filesystem: its one program (see lab-shim-keeper).
+    await mkdir(path.join(stage, 'usr/lib/lab/keeper'), { recursive: true });
+    await run('cp', [path.join(ctx.input('programs'), 'lab-keeper'), path.join(stage, 'usr/lib/lab/keeper/lab-keeper')]);
     for (const [from, to] of [['docker', 'var/lib/docker'], ['registry', 'var/lib/docker-registry']] as const) {
       await rm(path.join(stage, to), { recursive: true, force: true });
       await run('cp', ['-al', path.join(ctx.input('images'), from), path.join(stage, to)]);

@@ -8,6 +8,9 @@ import type { Step, StepContext } from '../pipeline.ts';
 
 /** Commands run before saving, so their binaries and files sit in the guest's page cache. */
 const WARM_UP = [
+  // The keeper's shim server (lab-shim-keeper) must be up, so that the snapshot
+  // has it and every `docker run` after a resume uses it.
+  'i=0; until [ -s /run/containerd/io.containerd.runtime.v2.task/moby/lab-keeper/init.pid ]; do i=$((i+1)); [ $i -gt 240 ] && { echo "the shim keeper did not start:" >&2; cat /var/log/shim-keeper.log >&2; exit 1; }; sleep 0.5; done',
   'docker version',
   'docker images',
   'docker run --rm busybox true',
