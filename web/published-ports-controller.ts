@@ -70,7 +70,7 @@ export class PublishedPortsController implements ReactiveController {
     const vm = this.options.vm();
     if (!vm) return;
     try {
-      const r = await vm.exec(DOCKER_PS_PORTS, { timeoutMs: DOCKER_PS_TIMEOUT_MS });
+      const r = await vm.exec(DOCKER_PS_PORTS, { timeoutMs: DOCKER_PS_TIMEOUT_MS, background: true });
       if (r.exitCode !== 0) throw new Error(r.stderr.trim() || `docker ps exited with ${r.exitCode}`);
       this.ports = parsePublishedPorts(r.stdout);
       this.error = null;

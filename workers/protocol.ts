@@ -45,6 +45,12 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Bytes fed to the command's standard input; /dev/null when absent. */
   stdin?: Uint8Array | string;
+  /**
+   * The lab's own bookkeeping (a poll of published ports, a lesson's files),
+   * not something the learner asked for: it does not stop the background
+   * warm-up that follows a resume.
+   */
+  background?: boolean;
 }
 
 export interface ExecResult {

@@ -2,7 +2,7 @@
 // the UI shows, and routes terminal I/O, exec and saves to the right place.
 
 import * as Comlink from 'comlink';
-import { warmUpDocker } from './warm-up';
+import { DockerWarmUp } from './warm-up';
 import { bootWithFallback } from './boot';
 import type { GuestManifest } from './guest-manifest';
 import { Heartbeat } from './heartbeat';
@@ -29,6 +29,7 @@ const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 export class VmService implements VmApi {
   private listeners: VmListeners | null = null;
   private machine: Machine | null = null;
+  private warmUp: DockerWarmUp | null = null;
   private manifest: GuestManifest | null = null;
   private lastStart: StartOptions | null = null;
   private winsize: { cols: number; rows: number } | null = null;
@@ -75,6 +76,7 @@ export class VmService implements VmApi {
   }
 
   write(data: string): void {
+    this.warmUp?.stop();
     this.machine?.sendConsole(data);
   }
 
@@ -84,8 +86,10 @@ export class VmService implements VmApi {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const { background, ...agentOptions } = options;
+    if (!background) this.warmUp?.stop();
     const r = await this.requireMachine().agent.exec(command, {
-      ...options,
+      ...agentOptions,
       timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
     });
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, ms: r.ms, timedOut: r.timedOut, truncated: r.truncated };
@@ -185,7 +189,10 @@ export class VmService implements VmApi {
       await this.applyWinsize();
       this.heartbeat.start();
       // A cold boot has just run Docker's paths already; a resumed machine has not.
-      if (booted.source !== 'cold') void warmUpDocker(booted.machine.agent);
+      if (booted.source !== 'cold') {
+        this.warmUp = new DockerWarmUp(booted.machine.agent);
+        void this.warmUp.start();
+      }
       return { source: booted.source, fallbackReasons: booted.fallbackReasons, ms: Date.now() - t0, guestBuildId: manifest.buildId };
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
@@ -197,6 +204,8 @@ export class VmService implements VmApi {
 
   private async stopMachine(): Promise<void> {
     this.heartbeat.stop();
+    this.warmUp?.stop();
+    this.warmUp = null;
     const machine = this.machine;
     this.machine = null;
     if (machine) {

@@ -141,7 +141,7 @@ export class LessonRunner {
     if (!vm) return;
     if (lesson.files.length > 0) {
       const list = lesson.files.map((f) => shellQuote(f.path)).join(' ');
-      const r = await vm.exec(`for p in ${list}; do [ -e "$p" ] || printf '%s\\n' "$p"; done`, { timeoutMs: 30_000 });
+      const r = await vm.exec(`for p in ${list}; do [ -e "$p" ] || printf '%s\\n' "$p"; done`, { timeoutMs: 30_000, background: true });
       const missing = new Set(r.stdout.split('\n').filter(Boolean));
       for (const f of lesson.files) if (missing.has(f.path)) await vm.writeFile(f.path, f.data, f.mode);
     }
@@ -248,7 +248,7 @@ export class LessonRunner {
     const dir = `${MARKER_DIR}/${lesson.id.replace(/[^A-Za-z0-9._-]/g, '_')}`;
     const marker = shellQuote(`${dir}/${what}`);
     try {
-      const r = await vm.exec(`[ -e ${marker} ] && exit 3; mkdir -p ${shellQuote(dir)} && : > ${marker}`, { timeoutMs: 30_000 });
+      const r = await vm.exec(`[ -e ${marker} ] && exit 3; mkdir -p ${shellQuote(dir)} && : > ${marker}`, { timeoutMs: 30_000, background: true });
       return r.exitCode === 0;
     } catch {
       return false;
