@@ -224,12 +224,12 @@ export class Machine {
   }
 }
 
-/** How many input bytes v86's UART still holds for the guest (v86 keeps them in a plain array). */
 /** Node has no global Worker; v86's browser-only paths need one. */
 function inBrowserWorker(): boolean {
   return typeof (globalThis as { Worker?: unknown }).Worker !== 'undefined';
 }
 
+/** How many input bytes v86's UART still holds for the guest (v86 keeps them in a plain array). */
 function uartBacklog(emulator: V86Instance, port: number): number | undefined {
   const internals = emulator as unknown as { v86?: { cpu?: { devices?: Record<string, { input?: { length?: unknown } }> } } };
   const length = internals.v86?.cpu?.devices?.[`uart${port}`]?.input?.length;
