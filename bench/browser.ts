@@ -23,7 +23,11 @@ async function serve(): Promise<ChildProcess> {
 }
 
 async function waitReady(page: Page): Promise<{ source: string }> {
-  await page.waitForFunction(() => (document.querySelector('docker-lab') as unknown as { phase: string } | null)?.phase === 'ready', null, { timeout: 600_000, polling: 100 });
+  // The phase turns 'ready' a moment before start() has answered with where the machine came from.
+  await page.waitForFunction(() => {
+    const lab = document.querySelector('docker-lab') as unknown as { phase: string; lastStart: unknown } | null;
+    return lab?.phase === 'ready' && lab.lastStart != null;
+  }, null, { timeout: 600_000, polling: 100 });
   return page.evaluate(() => ({ source: (document.querySelector('docker-lab') as unknown as { lastStart: { source: string } }).lastStart.source }));
 }
 
@@ -76,9 +80,11 @@ export async function benchBrowser(): Promise<Figure[]> {
     figures.push(...await dockerWorkload(exec));
 
     started = Date.now();
-    const saved = await page.evaluate(() => (document.querySelector('docker-lab') as unknown as { vm: { save(): Promise<{ ok: boolean; ms: number; info?: { bytes: number }; error?: string }> } }).vm.save());
+    const saved = await page.evaluate(() => (document.querySelector('docker-lab') as unknown as { vm: { save(): Promise<{ ok: boolean; ms: number; info?: { bytes: number }; error?: string; timings?: Record<string, number> }> } }).vm.save());
     if (!saved.ok) throw new Error(`save failed: ${saved.error}`);
     figures.push({ name: 'save_s', value: round((Date.now() - started) / 1000), unit: 's' });
+    // Where a save's time goes: v86's save_state, packing the frames, the checksum, IndexedDB.
+    for (const [stage, ms] of Object.entries(saved.timings ?? {})) figures.push({ name: `save_${stage}_ms`, value: ms, unit: 'ms' });
     figures.push({ name: 'saved_state_mb', value: round((saved.info?.bytes ?? 0) / 1048576), unit: 'MB' });
     figures.push({ name: 'tab_memory_mb', value: chromiumMemoryMb(profile), unit: 'MB' });
 

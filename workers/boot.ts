@@ -65,14 +65,18 @@ class BootRun {
       this.progress('loading-manifest', 'Looking for your saved lab');
       // Browsers may refuse storage outright (an embed in another site's page, some private
       // modes); the lab then still runs, only without a save to resume.
-      const loaded = await env.store.load(env.manifest.buildId).catch((err: unknown) => {
-        throw new Fallback(`This browser does not let the lab read saved labs here (${errorText(err)}), so it starts fresh.`, { cause: err });
-      });
-      if (!loaded.ok) {
-        if (loaded.info) this.refused = { info: loaded.info, reason: loaded.reason };
-        throw new Fallback(loaded.reason);
-      }
-      return this.resume({ kind: 'buffer', buffer: loaded.state }, 'Your saved lab could not be resumed');
+      const saved = env.store.load(env.manifest.buildId).then(
+        (loaded) => {
+          if (loaded.ok) return loaded.state;
+          if (loaded.info) this.refused = { info: loaded.info, reason: loaded.reason };
+          throw new Fallback(loaded.reason);
+        },
+        (err: unknown) => {
+          throw new Fallback(`This browser does not let the lab read saved labs here (${errorText(err)}), so it starts fresh.`, { cause: err });
+        },
+      );
+      // The emulator (its wasm, the BIOS) loads while the saved state is read and unpacked.
+      return this.resume({ kind: 'buffer', buffer: saved }, 'Your saved lab could not be resumed');
     }
     if (source === 'snapshot') {
       const snapshot = env.manifest.snapshot;
@@ -90,12 +94,16 @@ class BootRun {
       await this.loadWithWatchdog(machine);
       this.progress('restoring', 'Resuming the lab machine');
       await machine.started;
-      await pingUntil(machine, RESUME_PING_MS);
-      await setGuestClock(machine);
+      // The clock request travels with the first ping: one round trip less before
+      // the prompt. Should it fail (an agent slow to come back), it is sent again after the ping.
+      const [, clockSet] = await Promise.all([pingUntil(machine, RESUME_PING_MS), setGuestClock(machine)]);
+      if (!clockSet) await setGuestClock(machine);
       this.greet(machine, state);
       return machine;
     } catch (err) {
       await this.dispose(machine);
+      // A saved state refused while the emulator loaded says why itself.
+      if (err instanceof Fallback) throw err;
       throw new Fallback(`${failure} (${errorText(err)}).`, { cause: err });
     }
   }
@@ -201,9 +209,10 @@ async function pingUntil(machine: Machine, withinMs: number): Promise<void> {
 }
 
 /** A resumed guest still has the clock of the moment it was saved. */
-async function setGuestClock(machine: Machine): Promise<void> {
+async function setGuestClock(machine: Machine): Promise<boolean> {
   const seconds = Math.floor(Date.now() / 1000);
-  await machine.agent.exec(`date -u -s @${seconds} >/dev/null 2>&1`, { timeoutMs: 10_000 }).catch(() => undefined);
+  const result = await machine.agent.exec(`date -u -s @${seconds} >/dev/null 2>&1`, { timeoutMs: 10_000 }).catch(() => null);
+  return result?.exitCode === 0;
 }
 
 function sleep(ms: number): Promise<void> {

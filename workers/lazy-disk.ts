@@ -147,17 +147,20 @@ export class LazyDisk {
 
   private write(offset: number, data: Uint8Array): void {
     if (offset % BLOCK !== 0 || data.length % BLOCK !== 0) throw new Error(`unaligned disk write at ${offset} (${data.length} bytes)`);
-    for (let done = 0; done < data.length; done += BLOCK) {
+    // A page at a time: a restore hands over every written byte, and the guest writes whole pages mostly.
+    for (let done = 0; done < data.length; ) {
       const at = offset + done;
       const index = Math.floor(at / PAGE);
+      const inPage = at - index * PAGE;
+      const bytes = Math.min(PAGE - inPage, data.length - done);
       let page = this.pages.get(index);
       if (!page) {
         page = { data: new Uint8Array(PAGE), written: 0 };
         this.pages.set(index, page);
       }
-      const inPage = at - index * PAGE;
-      page.data.set(data.subarray(done, done + BLOCK), inPage);
-      page.written |= 1 << (inPage / BLOCK);
+      page.data.set(data.subarray(done, done + bytes), inPage);
+      page.written |= ((1 << (bytes / BLOCK)) - 1) << (inPage / BLOCK);
+      done += bytes;
     }
   }
 

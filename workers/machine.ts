@@ -9,6 +9,8 @@ import { ByteBatcher } from './byte-batcher';
 import { ConsoleInput } from './console-input';
 import { diskPartPath } from './disk-parts';
 import { paceEmulator } from './emulator-pacing';
+import { fetchBytes } from './fetch-bytes';
+import { guestCacheName } from './guest-cache-name';
 import type { GuestManifest } from './guest-manifest';
 import { LazyDisk } from './lazy-disk';
 import { v86OptionsFromManifest, type ResolvePath, type V86Config } from './v86-options';
@@ -49,7 +51,8 @@ type V86Constructor = new (config: V86Config) => V86Instance;
 
 export type MachineState =
   | { kind: 'snapshot'; url: string }
-  | { kind: 'buffer'; buffer: ArrayBuffer };
+  /** A promise lets the emulator load while the state is still being read; its rejection fails the load unchanged. */
+  | { kind: 'buffer'; buffer: ArrayBuffer | Promise<ArrayBuffer> };
 
 export interface MachineOptions {
   manifest: GuestManifest;
@@ -75,9 +78,11 @@ const DISK_CACHE_PARTS = 128;
 
 /**
  * After emulator-started the guest's UART registers are live but the restored
- * kernel needs a moment before its receive interrupts are dependable.
+ * kernel needs a moment before its receive interrupts are dependable. Was 500 ms;
+ * in Chromium the agent's first answer after a restore came as fast with 0
+ * (0.3–0.5 s either way), so only a short margin is kept.
  */
-const INPUT_SETTLE_MS = 500;
+const INPUT_SETTLE_MS = 100;
 
 export class Machine {
   readonly agent: AgentClient;
@@ -102,7 +107,7 @@ export class Machine {
   constructor(options: MachineOptions) {
     const { manifest, resolve, state } = options;
     const snapshotUrl = state?.kind === 'snapshot' ? state.url : undefined;
-    const readFile = options.readFile ?? fetchBytes;
+    const readFile = options.readFile ?? ((url: string) => fetchBytes(url, guestCacheName(manifest.buildId)));
     const compressed = manifest.disk.url.endsWith('.zst');
     this.disk = new LazyDisk({
       size: manifest.disk.size,
@@ -118,6 +123,9 @@ export class Machine {
     // A saved state is restored by hand after load so that a bad state becomes a
     // rejected promise here instead of an unhandled rejection inside v86.
     if (state?.kind === 'buffer') config.autostart = false;
+    const stateBuffer = state?.kind === 'buffer' ? Promise.resolve(state.buffer) : null;
+    // Handled when the emulator has loaded; until then, a rejection is not an unhandled one.
+    stateBuffer?.catch(() => undefined);
 
     const console0 = new ByteBatcher((chunk) => options.onConsoleOutput?.(chunk));
     const serial1 = new ByteBatcher((chunk) => this.agent.feed(chunk));
@@ -160,13 +168,17 @@ export class Machine {
       );
       this.on('emulator-loaded', () => {
         if (inBrowserWorker()) paceEmulator(this.emulator);
-        if (state?.kind !== 'buffer') return resolveLoaded();
-        this.emulator
-          .restore_state(state.buffer)
-          .then(() => this.emulator.run())
-          .then(resolveLoaded, (err: unknown) =>
-            rejectLoaded(new Error(`the saved state could not be restored: ${errorText(err)}`)),
-          );
+        if (!stateBuffer) return resolveLoaded();
+        stateBuffer
+          .then((buffer) =>
+            this.emulator
+              .restore_state(buffer)
+              .then(() => this.emulator.run())
+              .catch((err: unknown) => {
+                throw new Error(`the saved state could not be restored: ${errorText(err)}`, { cause: err });
+              }),
+          )
+          .then(resolveLoaded, rejectLoaded);
       });
     });
   }
@@ -234,12 +246,6 @@ function uartBacklog(emulator: V86Instance, port: number): number | undefined {
   const internals = emulator as unknown as { v86?: { cpu?: { devices?: Record<string, { input?: { length?: unknown } }> } } };
   const length = internals.v86?.cpu?.devices?.[`uart${port}`]?.input?.length;
   return typeof length === 'number' ? length : undefined;
-}
-
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
-  return new Uint8Array(await response.arrayBuffer());
 }
 
 function errorText(err: unknown): string {

@@ -1,14 +1,18 @@
-// How a saved v86 state is packed: zstd level 1, in independent frames of
-// FRAME_BYTES of raw state. Measured in Chromium on this project's 2-core
-// machines, the native gzip CompressionStream took ~11 s for 250 MB while zstd
-// level 1 in wasm takes ~2 s for a similar ratio. Frames keep the zstd heap small
-// (v86 already holds 512 MB of guest RAM in the same worker) and let the worker
-// answer messages between them.
+// How a saved v86 state is packed: zstd in independent frames of FRAME_BYTES
+// of raw state. Measured in Chromium on this project's 2-core machines, the
+// native gzip CompressionStream took ~11 s for 250 MB while zstd in wasm takes
+// ~1.5 s on one thread for a similar ratio. Level -1 rather than 1: unpacking
+// (what a learner waits for on every visit) takes half the time, for a state
+// about an eighth larger. Frames keep each zstd heap small (v86 already holds
+// 512 MB of guest RAM in the same worker) and can be unpacked several at once
+// (frame-codec-pool.ts). Saves from level 1 unpack the same way.
 
-import { compress, decompress, init } from '@bokuweb/zstd-wasm';
+import { inThreadCodec, type FrameCodec } from './frame-codec';
+
+export { setZstdWasmUrl } from './frame-codec';
 
 export const FRAME_BYTES = 16 * 1024 * 1024;
-const ZSTD_LEVEL = 1;
+const ZSTD_LEVEL = -1;
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
 export interface PackedState {
@@ -18,53 +22,45 @@ export interface PackedState {
   rawBytes: number;
 }
 
-let wasmUrl: string | undefined;
-let ready: Promise<void> | null = null;
-
-/** The browser needs the bundler's URL of zstd.wasm; Node reads it from the package. */
-export function setZstdWasmUrl(url: string): void {
-  wasmUrl = url;
-}
-
-function loadZstd(): Promise<void> {
-  // The package's browser build takes the wasm URL; its Node build (whose
-  // typings TypeScript picks) reads the file itself and ignores the argument.
-  ready ??= (init as (path?: string) => Promise<void>)(wasmUrl).catch((err: unknown) => {
-    ready = null;
-    throw new Error(`The compressor could not be loaded (${err instanceof Error ? err.message : String(err)}).`, { cause: err });
-  });
-  return ready;
-}
-
-const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-export async function packState(raw: Uint8Array): Promise<PackedState> {
-  await loadZstd();
-  const frames: Uint8Array[] = [];
+export async function packState(raw: Uint8Array, codec: FrameCodec = inThreadCodec): Promise<PackedState> {
+  const work: Array<Promise<Uint8Array>> = [];
   for (let offset = 0; offset < raw.length; offset += FRAME_BYTES) {
-    if (offset > 0) await nextTask();
-    frames.push(compress(raw.subarray(offset, offset + FRAME_BYTES), ZSTD_LEVEL));
+    work.push(codec.compress(raw.subarray(offset, offset + FRAME_BYTES), ZSTD_LEVEL));
   }
+  const frames = await Promise.all(work);
   return { frames, frameSizes: frames.map((f) => f.length), rawBytes: raw.length };
 }
 
 /** The raw state; throws if the frames do not add up to what was recorded. */
-export async function unpackState(packed: Uint8Array, frameSizes: readonly number[], rawBytes: number): Promise<Uint8Array> {
-  await loadZstd();
-  const raw = new Uint8Array(rawBytes);
+export async function unpackState(
+  packed: Uint8Array,
+  frameSizes: readonly number[],
+  rawBytes: number,
+  codec: FrameCodec = inThreadCodec,
+): Promise<Uint8Array> {
+  // Every frame is checked before any is unpacked, so a damaged state fails
+  // here and leaves no unpacking behind whose failure nobody awaits.
+  const frames: Array<{ frame: Uint8Array; at: number; expected: number }> = [];
   let inOffset = 0;
   let outOffset = 0;
   for (const size of frameSizes) {
     const frame = packed.subarray(inOffset, inOffset + size);
     if (frame.length !== size || !isZstd(frame)) throw new Error('a frame of the saved state is missing or damaged');
     const expected = Math.min(FRAME_BYTES, rawBytes - outOffset);
-    const out = decompress(frame, { defaultHeapSize: expected });
-    if (out.length !== expected) throw new Error('a frame of the saved state unpacked to the wrong size');
-    raw.set(out, outOffset);
+    if (expected <= 0) throw new Error('the saved state has more frames than its recorded size');
+    frames.push({ frame, at: outOffset, expected });
     inOffset += size;
-    outOffset += out.length;
+    outOffset += expected;
   }
   if (inOffset !== packed.length || outOffset !== rawBytes) throw new Error('the saved state does not add up to its recorded size');
+  const raw = new Uint8Array(rawBytes);
+  const work = frames.map(({ frame, at, expected }) =>
+    codec.decompress(frame, expected).then((out) => {
+      if (out.length !== expected) throw new Error('a frame of the saved state unpacked to the wrong size');
+      raw.set(out, at);
+    }),
+  );
+  await Promise.all(work);
   return raw;
 }
 

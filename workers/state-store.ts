@@ -12,6 +12,7 @@
 import { createStore, get, getMany, set, setMany, type UseStore } from 'idb-keyval';
 import type { SaveResult, SavedStateInfo } from './protocol';
 import { gunzip, megabytes, sha256Hex } from './bytes';
+import type { FrameCodec } from './frame-codec';
 import { packState, unpackState } from './state-codec';
 import { checkPacking, decodeStateFile, encodeStateFile, type StatePacking } from './state-file';
 
@@ -23,6 +24,7 @@ type Checked =
   | { ok: false; reason: string; info: SavedStateInfo | null };
 
 const CURRENT_KEY = 'current';
+const DAMAGED = 'Your saved lab is damaged (its checksum does not match), so it cannot be resumed safely.';
 const metaKey = (slot: Slot) => `meta-${slot}`;
 const dataKey = (slot: Slot) => `data-${slot}`;
 
@@ -36,20 +38,25 @@ export interface StateStoreOptions {
   store?: UseStore;
   /** Storage estimate for quota messages; defaults to navigator.storage.estimate. */
   estimate?: () => Promise<{ quota?: number; usage?: number }>;
+  /** Packs and unpacks the state's zstd frames; defaults to this thread. */
+  codec?: FrameCodec;
 }
 
 export class StateStore {
   private readonly store: UseStore;
   private readonly estimate: () => Promise<{ quota?: number; usage?: number }>;
+  private readonly codec: FrameCodec | undefined;
 
   constructor(options: StateStoreOptions = {}) {
     this.store = options.store ?? createStore('docker-lab', 'states');
     this.estimate = options.estimate ?? defaultEstimate;
+    this.codec = options.codec;
   }
 
   async save(state: ArrayBuffer, guestBuildId: string): Promise<SaveResult> {
     const t0 = performance.now();
-    const packed = await packState(new Uint8Array(state));
+    this.codec?.prepare?.();
+    const packed = await packState(new Uint8Array(state), this.codec);
     const t1 = performance.now();
     const payload = concat(packed.frames, packed.frameSizes);
     const meta = {
@@ -81,24 +88,29 @@ export class StateStore {
   }
 
   async load(expectedBuildId: string): Promise<LoadResult> {
-    const checked = await this.readCurrentChecked();
-    if (!checked.ok) return checked;
-    const { meta, payload } = checked;
+    this.codec?.prepare?.();
+    const read = await this.readCurrent();
+    if (!read.ok) return read;
+    const { meta, payload } = read;
     const info = publicInfo(meta);
+    // The checksum is computed while the frames unpack (restoring is what the
+    // learner waits for); nothing unpacked is used unless it matches.
+    const intact = checksumMatches(meta, payload);
     if (meta.guestBuildId !== expectedBuildId) {
+      if (!(await intact)) return { ok: false, info, reason: DAMAGED };
       return {
         ok: false,
         info,
         reason: `Your saved lab is from another version of the lab machine (${meta.guestBuildId}, this one is ${expectedBuildId}), so it cannot be resumed.`,
       };
     }
-    try {
-      const raw =
-        meta.encoding === 'zstd' ? await unpackState(payload, meta.frames ?? [], meta.rawBytes ?? 0) : await gunzip(payload);
-      return { ok: true, info, state: raw.buffer as ArrayBuffer };
-    } catch {
-      return { ok: false, info, reason: 'Your saved lab could not be unpacked: the stored data is damaged.' };
-    }
+    const unpacked = (
+      meta.encoding === 'zstd' ? unpackState(payload, meta.frames ?? [], meta.rawBytes ?? 0, this.codec) : gunzip(payload)
+    ).then((raw) => ({ raw }), () => null);
+    const [matches, result] = await Promise.all([intact, unpacked]);
+    if (!matches) return { ok: false, info, reason: DAMAGED };
+    if (!result) return { ok: false, info, reason: 'Your saved lab could not be unpacked: the stored data is damaged.' };
+    return { ok: true, info, state: result.raw.buffer as ArrayBuffer };
   }
 
   /** The current saved state as one DLAB1 file. */
@@ -128,6 +140,13 @@ export class StateStore {
   }
 
   private async readCurrentChecked(): Promise<Checked> {
+    const read = await this.readCurrent();
+    if (read.ok && !(await checksumMatches(read.meta, read.payload))) return { ok: false, info: publicInfo(read.meta), reason: DAMAGED };
+    return read;
+  }
+
+  /** The current slot's metadata and bytes, checked for everything but the checksum. */
+  private async readCurrent(): Promise<Checked> {
     const slot = await get<Slot>(CURRENT_KEY, this.store);
     if (slot !== 'a' && slot !== 'b') return { ok: false, info: null, reason: 'No saved lab in this browser yet.' };
     const [meta, data] = await getMany<unknown>([metaKey(slot), dataKey(slot)], this.store);
@@ -138,13 +157,7 @@ export class StateStore {
     const packingError = checkPacking(meta);
     if (packingError) return { ok: false, info, reason: `Your saved lab cannot be resumed. ${packingError}` };
     const payload = await bytesOf(data);
-    if (!payload || payload.length !== meta.bytes || (await sha256Hex(payload)) !== meta.sha256) {
-      return {
-        ok: false,
-        info,
-        reason: 'Your saved lab is damaged (its checksum does not match), so it cannot be resumed safely.',
-      };
-    }
+    if (!payload || payload.length !== meta.bytes) return { ok: false, info, reason: DAMAGED };
     return { ok: true, meta, payload };
   }
 
@@ -221,4 +234,8 @@ function isInfo(value: unknown): value is StoredMeta {
 
 async function defaultEstimate(): Promise<{ quota?: number; usage?: number }> {
   return (await globalThis.navigator?.storage?.estimate?.()) ?? {};
+}
+
+async function checksumMatches(meta: StoredMeta, payload: Uint8Array): Promise<boolean> {
+  return (await sha256Hex(payload)) === meta.sha256;
 }

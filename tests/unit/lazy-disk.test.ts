@@ -73,6 +73,18 @@ describe('LazyDisk', () => {
     expect(bytes[768]).toBe(5);
   });
 
+  it('takes a write spanning several pages, unaligned at both ends, block for block', async () => {
+    const { disk } = diskWith();
+    const data = new Uint8Array(2 * 4096 + 512).map((_, i) => (i >> 8) + 16);
+    await write(disk, 256, data);
+    expect(disk.stats().writtenBytes).toBe(data.length);
+    const bytes = await read(disk, 0, 3 * 4096);
+    expect(bytes[0]).toBe(1);
+    expect(Buffer.compare(bytes.subarray(256, 256 + data.length), data)).toBe(0);
+    expect(bytes[256 + data.length]).toBe(1);
+    expect(disk.get_state()[0].map(([block, b]) => [block, b.length])).toEqual([[1, data.length]]);
+  });
+
   it('answers synchronously from memory and says undefined when a part is missing', async () => {
     const { disk } = diskWith();
     expect(disk.get_from_cache(0, 512)).toBeUndefined();

@@ -4,9 +4,9 @@
 
 import type { ArtifactFile, GuestManifest } from '../../workers/guest-manifest';
 import { diskPartPaths } from '../../workers/disk-parts';
+import { GUEST_CACHE_PREFIX } from '../../workers/guest-cache-name';
 
-/** One cache per guest build: a new build never mixes with the files of an old one. */
-export const GUEST_CACHE_PREFIX = 'docker-lab-guest-';
+export { GUEST_CACHE_PREFIX, guestCacheName } from '../../workers/guest-cache-name';
 
 /** Cached next to the artifacts: what happened to the previous build's offline copy. */
 export const REPLACED_RECORD_PATH = '.lab-offline/replaced.json';
@@ -17,10 +17,6 @@ export const REPLACED_RECORD_PATH = '.lab-offline/replaced.json';
  * after checking them, and counts their bytes.
  */
 export const DOWNLOAD_HEADER = 'x-lab-offline-download';
-
-export function guestCacheName(buildId: string): string {
-  return `${GUEST_CACHE_PREFIX}${buildId}`;
-}
 
 export function buildIdOfCache(cacheName: string): string | null {
   return cacheName.startsWith(GUEST_CACHE_PREFIX) ? cacheName.slice(GUEST_CACHE_PREFIX.length) || null : null;

@@ -56,8 +56,14 @@ export class MemoryCacheStorage {
     return [...this.caches.keys()];
   }
 
-  async match(): Promise<Response | undefined> {
-    throw new Error('not used by the offline code');
+  /** Like the browser's: every cache in creation order, or only `options.cacheName` (never created by asking). */
+  async match(request: RequestInfo | URL, options?: MultiCacheQueryOptions): Promise<Response | undefined> {
+    const names = options?.cacheName !== undefined ? [options.cacheName] : [...this.caches.keys()];
+    for (const name of names) {
+      const hit = await this.caches.get(name)?.match(request);
+      if (hit) return hit;
+    }
+    return undefined;
   }
 
   /** The URLs stored in one cache, for assertions. */

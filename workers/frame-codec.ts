@@ -1,0 +1,48 @@
+// One zstd frame in, one out. The saved state is cut into frames
+// (state-codec.ts) so that several can be packed or unpacked at once: in the
+// VM worker a pool of helper workers does it (frame-codec-pool.ts); in Node and
+// wherever workers are missing, this thread does, one frame per task so the
+// worker still answers messages in between.
+
+import { compress, decompress, init } from '@bokuweb/zstd-wasm';
+
+export interface FrameCodec {
+  compress(frame: Uint8Array, level: number): Promise<Uint8Array>;
+  /** `size`: the frame's unpacked length, known from the state's metadata. */
+  decompress(frame: Uint8Array, size: number): Promise<Uint8Array>;
+  /** Work is coming soon: get ready for it (a pool starts its helpers). */
+  prepare?(): void;
+}
+
+let wasmUrl: string | undefined;
+let ready: Promise<void> | null = null;
+
+/** The browser needs the bundler's URL of zstd.wasm; Node reads it from the package. */
+export function setZstdWasmUrl(url: string): void {
+  wasmUrl = url;
+}
+
+export function loadZstd(): Promise<void> {
+  // The package's browser build takes the wasm URL; its Node build (whose
+  // typings TypeScript picks) reads the file itself and ignores the argument.
+  ready ??= (init as (path?: string) => Promise<void>)(wasmUrl).catch((err: unknown) => {
+    ready = null;
+    throw new Error(`The compressor could not be loaded (${err instanceof Error ? err.message : String(err)}).`, { cause: err });
+  });
+  return ready;
+}
+
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+export const inThreadCodec: FrameCodec = {
+  async compress(frame, level) {
+    await loadZstd();
+    await nextTask();
+    return compress(frame, level);
+  },
+  async decompress(frame, size) {
+    await loadZstd();
+    await nextTask();
+    return decompress(frame, { defaultHeapSize: size });
+  },
+};

@@ -1,0 +1,23 @@
+// A helper worker of the frame codec pool (frame-codec-pool.ts): packs or
+// unpacks one zstd frame per message and hands the bytes back without a copy.
+
+import zstdWasmUrl from '../node_modules/@bokuweb/zstd-wasm/dist/web/zstd.wasm?url';
+import { inThreadCodec, loadZstd, setZstdWasmUrl } from './frame-codec';
+import type { FrameReply, FrameTask } from './frame-codec-pool';
+
+setZstdWasmUrl(new URL(zstdWasmUrl, self.location.href).href);
+// Helpers are started ahead of the work (FrameCodecPool.prepare): be ready when it comes.
+void loadZstd().catch(() => undefined);
+
+self.addEventListener('message', (event: MessageEvent<FrameTask>) => {
+  const { id, op, frame, arg } = event.data;
+  const work = op === 'compress' ? inThreadCodec.compress(frame, arg) : inThreadCodec.decompress(frame, arg);
+  work.then(
+    (out) => {
+      // The codec's result may be a view into its wasm heap: send an own copy.
+      const bytes = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
+      self.postMessage({ id, ok: true, bytes } satisfies FrameReply, { transfer: [bytes.buffer] });
+    },
+    (err: unknown) => self.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies FrameReply),
+  );
+});
