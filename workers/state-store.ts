@@ -55,7 +55,6 @@ export class StateStore {
 
   async save(state: ArrayBuffer, guestBuildId: string): Promise<SaveResult> {
     const t0 = performance.now();
-    this.codec?.prepare?.();
     const packed = await packState(new Uint8Array(state), this.codec);
     const t1 = performance.now();
     const payload = concat(packed.frames, packed.frameSizes);
