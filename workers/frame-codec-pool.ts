@@ -1,6 +1,8 @@
-// Packs and unpacks zstd frames on helper workers, several at once. A save or a
-// restore is 10–15 frames of 16 MB; one thread took ~1.2 s for them in
-// Chromium, and while it worked the emulator in the same worker stood still.
+// Packs and unpacks zstd frames on helper workers, several at once. A saved
+// state is 10–20 frames of 16 MB; unpacking a 93 MB save took the VM worker
+// 1.1 s in Chromium, two helpers 0.6 s with their start-up, which is what a learner
+// waits for on every visit. (Packing a save on helpers pays only where there
+// are cores to spare: see vm-worker.ts.)
 // Hand-written rather than a pool library: it is one message type each way, and
 // Vite bundles a worker only from a literal `new Worker(new URL(...))` the
 // caller writes.
