@@ -7,9 +7,9 @@
 // Vite bundles a worker only from a literal `new Worker(new URL(...))` the
 // caller writes.
 
-import { inThreadCodec, type FrameCodec } from './frame-codec';
+import { inThreadCodec, runFrame, type FrameCodec, type FrameOp } from './frame-codec';
 
-export type FrameTask = { id: number; op: 'compress' | 'decompress'; frame: Uint8Array; arg: number };
+export type FrameTask = { id: number; op: FrameOp; frame: Uint8Array; arg: number };
 export type FrameReply = { id: number; ok: true; bytes: Uint8Array } | { id: number; ok: false; error: string };
 
 interface Helper {
@@ -19,7 +19,7 @@ interface Helper {
 }
 
 interface Queued {
-  op: FrameTask['op'];
+  op: FrameOp;
   frame: Uint8Array;
   arg: number;
   resolve(bytes: Uint8Array): void;
@@ -79,8 +79,8 @@ export class FrameCodecPool implements FrameCodec {
     for (const task of this.queue.splice(0)) task.reject(new Error('the frame codec was stopped'));
   }
 
-  private submit(op: FrameTask['op'], frame: Uint8Array, arg: number): Promise<Uint8Array> {
-    if (this.broken) return op === 'compress' ? this.fallback.compress(frame, arg) : this.fallback.decompress(frame, arg);
+  private submit(op: FrameOp, frame: Uint8Array, arg: number): Promise<Uint8Array> {
+    if (this.broken) return runFrame(this.fallback, op, frame, arg);
     clearTimeout(this.idleTimer);
     return new Promise<Uint8Array>((resolve, reject) => {
       this.queue.push({ op, frame, arg, resolve, reject });
@@ -104,7 +104,7 @@ export class FrameCodecPool implements FrameCodec {
     this.armIdleTimer();
   }
 
-  private busyWith(op: FrameTask['op']): number {
+  private busyWith(op: FrameOp): number {
     return this.helpers.filter((h) => [...h.pending.values()].some((task) => task.op === op)).length;
   }
 
@@ -159,8 +159,7 @@ export class FrameCodecPool implements FrameCodec {
     }
     redo.push(...this.queue.splice(0));
     for (const task of redo) {
-      const work = task.op === 'compress' ? this.fallback.compress(task.frame, task.arg) : this.fallback.decompress(task.frame, task.arg);
-      work.then(task.resolve, task.reject);
+      runFrame(this.fallback, task.op, task.frame, task.arg).then(task.resolve, task.reject);
     }
   }
 

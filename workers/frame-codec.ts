@@ -14,6 +14,13 @@ export interface FrameCodec {
   prepare?(): void;
 }
 
+export type FrameOp = 'compress' | 'decompress';
+
+/** One frame through `codec`: `arg` is the level to pack at, or the unpacked length. */
+export function runFrame(codec: FrameCodec, op: FrameOp, frame: Uint8Array, arg: number): Promise<Uint8Array> {
+  return op === 'compress' ? codec.compress(frame, arg) : codec.decompress(frame, arg);
+}
+
 let wasmUrl: string | undefined;
 let ready: Promise<void> | null = null;
 

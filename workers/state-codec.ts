@@ -9,8 +9,6 @@
 
 import { inThreadCodec, type FrameCodec } from './frame-codec';
 
-export { setZstdWasmUrl } from './frame-codec';
-
 export const FRAME_BYTES = 16 * 1024 * 1024;
 const ZSTD_LEVEL = -1;
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];

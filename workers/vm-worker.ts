@@ -5,8 +5,8 @@ import * as Comlink from 'comlink';
 import v86WasmUrl from 'v86/build/v86.wasm?url';
 // By path: the package's exports map does not list its wasm file.
 import zstdWasmUrl from '../node_modules/@bokuweb/zstd-wasm/dist/web/zstd.wasm?url';
+import { setZstdWasmUrl } from './frame-codec';
 import { FrameCodecPool } from './frame-codec-pool';
-import { setZstdWasmUrl } from './state-codec';
 import { StateStore } from './state-store';
 import { VmService } from './vm-service';
 

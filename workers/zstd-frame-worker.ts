@@ -2,7 +2,7 @@
 // unpacks one zstd frame per message and hands the bytes back without a copy.
 
 import zstdWasmUrl from '../node_modules/@bokuweb/zstd-wasm/dist/web/zstd.wasm?url';
-import { inThreadCodec, loadZstd, setZstdWasmUrl } from './frame-codec';
+import { inThreadCodec, loadZstd, runFrame, setZstdWasmUrl } from './frame-codec';
 import type { FrameReply, FrameTask } from './frame-codec-pool';
 
 setZstdWasmUrl(new URL(zstdWasmUrl, self.location.href).href);
@@ -11,8 +11,7 @@ void loadZstd().catch(() => undefined);
 
 self.addEventListener('message', (event: MessageEvent<FrameTask>) => {
   const { id, op, frame, arg } = event.data;
-  const work = op === 'compress' ? inThreadCodec.compress(frame, arg) : inThreadCodec.decompress(frame, arg);
-  work.then(
+  runFrame(inThreadCodec, op, frame, arg).then(
     (out) => {
       // The codec's result may be a view into its wasm heap: send an own copy.
       const bytes = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
