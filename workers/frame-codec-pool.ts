@@ -1,8 +1,8 @@
 // Packs and unpacks zstd frames on helper workers, several at once. A saved
 // state is 10–20 frames of 16 MB; unpacking a 93 MB save took the VM worker
 // 1.1 s in Chromium, two helpers 0.6 s with their start-up, which is what a learner
-// waits for on every visit. (Packing a save on helpers pays only where there
-// are cores to spare: see vm-worker.ts.)
+// waits for on every visit. A save pauses the guest while it packs (see
+// vm-service.ts), so packing has the cores too.
 // Hand-written rather than a pool library: it is one message type each way, and
 // Vite bundles a worker only from a literal `new Worker(new URL(...))` the
 // caller writes.
@@ -29,12 +29,6 @@ interface Queued {
 export interface FrameCodecPoolOptions {
   createWorker(): Worker;
   size: number;
-  /**
-   * Frames packed at once on helpers; 0 packs them on the calling thread (the
-   * fallback). Saves happen while the guest runs, so the emulator can keep a
-   * core of its own; unpacking (a restore) happens before it runs.
-   */
-  compressAtOnce?: number;
   /** Helpers end after this long without work, giving their zstd heaps (tens of MB each) back. */
   idleMs?: number;
   /** Where frames go once helper workers have failed (a browser or page that forbids them). */
@@ -56,7 +50,6 @@ export class FrameCodecPool implements FrameCodec {
   }
 
   compress(frame: Uint8Array, level: number): Promise<Uint8Array> {
-    if (this.options.compressAtOnce === 0) return this.fallback.compress(frame, level);
     return this.submit('compress', frame, level);
   }
 
@@ -92,7 +85,6 @@ export class FrameCodecPool implements FrameCodec {
   // here (not in the helpers' inboxes) means a frame is copied only when it is sent.
   private dispatch(): void {
     while (this.queue.length > 0) {
-      if (this.queue[0]!.op === 'compress' && this.busyWith('compress') >= (this.options.compressAtOnce ?? this.options.size)) break;
       const helper = this.idleHelper();
       if (!helper) return;
       const task = this.queue.shift()!;
@@ -102,10 +94,6 @@ export class FrameCodecPool implements FrameCodec {
       helper.worker.postMessage({ id, op: task.op, frame, arg: task.arg } satisfies FrameTask, [frame.buffer]);
     }
     this.armIdleTimer();
-  }
-
-  private busyWith(op: FrameOp): number {
-    return this.helpers.filter((h) => [...h.pending.values()].some((task) => task.op === op)).length;
   }
 
   private armIdleTimer(): void {

@@ -193,12 +193,17 @@ export class Machine {
     this.failLoad(error);
   }
 
-  saveState(): Promise<ArrayBuffer> {
-    return this.emulator.save_state();
+  /** Halts the guest; its clock catches up on resume, as after a host suspend. */
+  async pause(): Promise<void> {
+    if (!this.destroyed) await this.emulator.stop();
   }
 
-  async stop(): Promise<void> {
-    await this.emulator.stop();
+  async resume(): Promise<void> {
+    if (!this.destroyed) await this.emulator.run();
+  }
+
+  saveState(): Promise<ArrayBuffer> {
+    return this.emulator.save_state();
   }
 
   async destroy(): Promise<void> {

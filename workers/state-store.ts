@@ -53,9 +53,17 @@ export class StateStore {
     this.codec = options.codec;
   }
 
-  async save(state: ArrayBuffer, guestBuildId: string): Promise<SaveResult> {
+  /** Starts whatever packs and unpacks frames, so that its start-up overlaps the caller's work. */
+  prepare(): void {
+    this.codec?.prepare?.();
+  }
+
+  /** `onPacked` is awaited once the state is packed, before the checksum and the write. */
+  async save(state: ArrayBuffer, guestBuildId: string, onPacked?: () => unknown): Promise<SaveResult> {
     const t0 = performance.now();
     const packed = await packState(new Uint8Array(state), this.codec);
+    const packMs = performance.now() - t0;
+    await onPacked?.();
     const t1 = performance.now();
     const payload = concat(packed.frames, packed.frameSizes);
     const meta = {
@@ -69,7 +77,7 @@ export class StateStore {
     };
     const t2 = performance.now();
     const since = (t: number) => Math.round(performance.now() - t);
-    const timings = () => ({ compress: Math.round(t1 - t0), hash: Math.round(t2 - t1), write: since(t2) });
+    const timings = () => ({ compress: Math.round(packMs), hash: Math.round(t2 - t1), write: since(t2) });
     try {
       const saved = await this.writeNextSlot(meta, new Blob(packed.frames as Uint8Array<ArrayBuffer>[]));
       return { ok: true, info: saved, ms: since(t0), timings: timings() };
@@ -87,7 +95,7 @@ export class StateStore {
   }
 
   async load(expectedBuildId: string): Promise<LoadResult> {
-    this.codec?.prepare?.();
+    this.prepare();
     const read = await this.readCurrent();
     if (!read.ok) return read;
     const { meta, payload } = read;

@@ -149,9 +149,22 @@ export class VmService implements VmApi {
     }
     this.setStatus({ saving: true });
     try {
-      const state = await machine.saveState();
-      const saveState = Date.now() - t0;
-      const result = await this.store.save(state, buildId);
+      // The guest waits while its state is taken and packed, so packing has every
+      // core (a busy guest and the packing used to share this thread); it runs
+      // again while the checksum is computed and IndexedDB writes.
+      this.store.prepare();
+      await machine.pause();
+      let resumed: Promise<void> | undefined;
+      const resume = () => (resumed ??= machine.resume());
+      let saveState = 0;
+      let result: SaveResult;
+      try {
+        const state = await machine.saveState();
+        saveState = Date.now() - t0;
+        result = await this.store.save(state, buildId, resume);
+      } finally {
+        await resume();
+      }
       if (result.ok && result.info) this.setStatus({ savedState: result.info, refusedState: null });
       return { ...result, ms: Date.now() - t0, timings: result.timings && { saveState, ...result.timings } };
     } catch (err) {

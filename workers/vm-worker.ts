@@ -12,17 +12,12 @@ import { VmService } from './vm-service';
 
 setZstdWasmUrl(new URL(zstdWasmUrl, self.location.href).href);
 
-// Up to four helpers unpack a saved state's frames when the lab resumes; beyond
-// that the frames (10–15 of them) gain little and each helper's heap costs
-// memory. A save runs while the guest does, and the guest and the browser's
-// own threads want a core each: with two cores or fewer the frames are packed
-// here, between the emulator's turns (bench, 2 cores, a 149 MB save: one
-// helper packed them in 3.0 s, this thread in 2.5 s).
+// Up to four helpers pack and unpack a saved state's frames; beyond that the
+// frames (10–15 of them) gain little and each helper's heap costs memory.
 const cores = navigator.hardwareConcurrency || 2;
 const codec = new FrameCodecPool({
   createWorker: () => new Worker(new URL('./zstd-frame-worker.ts', import.meta.url), { type: 'module', name: 'docker-lab-zstd' }),
   size: Math.max(1, Math.min(4, cores)),
-  compressAtOnce: Math.max(0, Math.min(4, cores - 2)),
 });
 
 const service = new VmService(new URL(v86WasmUrl, self.location.href).href, new StateStore({ codec }));

@@ -73,22 +73,6 @@ describe('FrameCodecPool', () => {
     codec.dispose();
   });
 
-  it('packs no more frames at once than compressAtOnce (0: on this thread), and unpacks on every helper', async () => {
-    FakeHelper.made = [];
-    const codec = new FrameCodecPool({ createWorker: () => new FakeHelper() as unknown as Worker, size: 3, compressAtOnce: 1 });
-    const raw = state();
-    const packed = await packState(raw, codec);
-    expect(FakeHelper.made.filter((h) => h.handled > 0)).toHaveLength(1);
-    await unpackState(new Uint8Array(Buffer.concat(packed.frames)), packed.frameSizes, packed.rawBytes, codec);
-    expect(FakeHelper.made).toHaveLength(3);
-    codec.dispose();
-
-    FakeHelper.made = [];
-    const here = new FrameCodecPool({ createWorker: () => new FakeHelper() as unknown as Worker, size: 2, compressAtOnce: 0 });
-    expect((await packState(raw, here)).frameSizes).toEqual(packed.frameSizes);
-    expect(FakeHelper.made).toHaveLength(0);
-  });
-
   it('starts its helpers on prepare() and ends them once idle', async () => {
     FakeHelper.made = [];
     const codec = pool(3, 'work', 20);

@@ -46,6 +46,18 @@ describe('StateStore', () => {
     expect((await store.current())?.slot).toBe('a');
   });
 
+  it('calls onPacked once the frames are packed and before anything is written', async () => {
+    const backing = freshStore();
+    const store = new StateStore({ store: backing });
+    const seen: Array<unknown> = [];
+    const result = await store.save(fakeState(5), 'build-1', async () => {
+      seen.push(await get('current', backing), await get('data-a', backing));
+    });
+    expect(result.ok).toBe(true);
+    expect(seen).toEqual([undefined, undefined]);
+    expect(await get('current', backing)).toBe('a');
+  });
+
   it('compresses the state and records its size and sha256', async () => {
     const backing = freshStore();
     const store = new StateStore({ store: backing });
