@@ -11,6 +11,7 @@ import { diskPartPath } from './disk-parts';
 import { paceEmulator } from './emulator-pacing';
 import { fetchBytes } from './fetch-bytes';
 import { guestCacheName } from './guest-cache-name';
+import { jitTableWasmLoader } from './jit-table';
 import type { GuestManifest } from './guest-manifest';
 import { LazyDisk } from './lazy-disk';
 import { v86OptionsFromManifest, type ResolvePath, type V86Config } from './v86-options';
@@ -37,6 +38,8 @@ interface V86Instance {
   serial_send_bytes(port: number, data: Uint8Array): void;
   zstd_decompress(size: number, src: Uint8Array): ArrayBuffer;
   zstd_decompress_worker(size: number, src: Uint8Array): Promise<ArrayBuffer>;
+  /** v86.wasm's bytes, which v86's zstd worker compiles (v86's own loader sets it). */
+  wasm_source?: ArrayBuffer;
 }
 
 interface V86ProgressEvent {
@@ -123,6 +126,10 @@ export class Machine {
     // A saved state is restored by hand after load so that a bad state becomes a
     // rejected promise here instead of an unhandled rejection inside v86.
     if (state?.kind === 'buffer') config.autostart = false;
+    config.wasm_fn = jitTableWasmLoader(
+      () => readFile(options.wasmPath),
+      (original) => { this.emulator.wasm_source = original.slice().buffer; },
+    );
     const stateBuffer = state?.kind === 'buffer' ? Promise.resolve(state.buffer) : null;
     // Handled when the emulator has loaded; until then, a rejection is not an unhandled one.
     stateBuffer?.catch(() => undefined);

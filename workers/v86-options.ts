@@ -13,6 +13,8 @@ interface FileRef {
 /** The subset of v86's constructor options this project sets. */
 export interface V86Config {
   wasm_path: string;
+  /** Instantiates v86.wasm instead of v86's own loader (see jit-table.ts). */
+  wasm_fn?: (imports: { env: Record<string, unknown> }) => Promise<WebAssembly.Exports>;
   memory_size: number;
   vga_memory_size: number;
   bios: FileRef;
