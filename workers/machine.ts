@@ -14,6 +14,7 @@ import { guestCacheName } from './guest-cache-name';
 import { jitTableWasmLoader } from './jit-table';
 import type { GuestManifest } from './guest-manifest';
 import { LazyDisk } from './lazy-disk';
+import { restoreMemorySparsely } from './sparse-restore';
 import { v86OptionsFromManifest, type ResolvePath, type V86Config } from './v86-options';
 
 export { v86OptionsFromManifest, type ResolvePath, type V86Config } from './v86-options';
@@ -176,6 +177,7 @@ export class Machine {
       this.on('emulator-loaded', () => {
         if (inBrowserWorker()) paceEmulator(this.emulator);
         if (!stateBuffer) return resolveLoaded();
+        restoreMemorySparsely(this.emulator);
         stateBuffer
           .then((buffer) =>
             this.emulator

@@ -16,7 +16,7 @@ function stubImports(module: WebAssembly.Module): { env: Record<string, unknown>
 /** Runs v86's rust_init and returns the longest run 1, 2, 3, … of u16s in its memory: the JIT's free slot list. */
 function freeSlotList(wasm: Uint8Array<ArrayBuffer>): number {
   const module = new WebAssembly.Module(wasm);
-  const exports = new WebAssembly.Instance(module, { env: stubImports(module).env }).exports as {
+  const exports = new WebAssembly.Instance(module, { env: stubImports(module).env as WebAssembly.ModuleImports }).exports as {
     rust_init(): void;
     memory: WebAssembly.Memory;
   };
