@@ -6,7 +6,7 @@ import { DownloadTracker } from './download-tracker';
 import type { GuestManifest } from './guest-manifest';
 import { Machine, type MachineState } from './machine';
 import type { BootPhase, BootProgress, SavedStateInfo, StartSource } from './protocol';
-import type { StateStore } from './state-store';
+import type { LoadResult } from './state-store';
 
 const STALL_MS = 90_000;
 const RESUME_PING_MS = 60_000;
@@ -18,7 +18,8 @@ export interface BootEnv {
   /** Resolves a manifest-relative path against manifest.json's URL. */
   resolve(path: string): string;
   wasmPath: string;
-  store: StateStore;
+  /** The saved state, read and unpacked (started before the manifest came; called once at most). */
+  loadSaved(): Promise<LoadResult>;
   onOutput(chunk: Uint8Array): void;
   onProgress(progress: BootProgress): void;
   /** The machine currently booting (or null), so console input and async v86 errors reach it. */
@@ -65,7 +66,7 @@ class BootRun {
       this.progress('loading-manifest', 'Looking for your saved lab');
       // Browsers may refuse storage outright (an embed in another site's page, some private
       // modes); the lab then still runs, only without a save to resume.
-      const saved = env.store.load(env.manifest.buildId).then(
+      const saved = env.loadSaved().then(
         (loaded) => {
           if (loaded.ok) return loaded.state;
           if (loaded.info) this.refused = { info: loaded.info, reason: loaded.reason };

@@ -94,7 +94,15 @@ export class StateStore {
     return isInfo(meta) ? publicInfo(meta) : null;
   }
 
-  async load(expectedBuildId: string): Promise<LoadResult> {
+  /**
+   * Reads, checks and unpacks the current save. The build id it must match may
+   * still be on its way (the manifest): reading and unpacking start at once,
+   * since they are most of a resume's wait.
+   */
+  async load(expectedBuildId: string | Promise<string>): Promise<LoadResult> {
+    const expectedId = Promise.resolve(expectedBuildId);
+    // Seen as handled now: its failure is this load's, reported when it is awaited below.
+    expectedId.catch(() => undefined);
     this.prepare();
     const read = await this.readCurrent();
     if (!read.ok) return read;
@@ -103,17 +111,18 @@ export class StateStore {
     // The checksum is computed while the frames unpack (restoring is what the
     // learner waits for); nothing unpacked is used unless it matches.
     const intact = checksumMatches(meta, payload);
-    if (meta.guestBuildId !== expectedBuildId) {
+    const unpacked = (
+      meta.encoding === 'zstd' ? unpackState(payload, meta.frames ?? [], meta.rawBytes ?? 0, this.codec) : gunzip(payload)
+    ).then((raw) => ({ raw }), () => null);
+    const expected = await expectedId;
+    if (meta.guestBuildId !== expected) {
       if (!(await intact)) return { ok: false, info, reason: DAMAGED };
       return {
         ok: false,
         info,
-        reason: `Your saved lab is from another version of the lab machine (${meta.guestBuildId}, this one is ${expectedBuildId}), so it cannot be resumed.`,
+        reason: `Your saved lab is from another version of the lab machine (${meta.guestBuildId}, this one is ${expected}), so it cannot be resumed.`,
       };
     }
-    const unpacked = (
-      meta.encoding === 'zstd' ? unpackState(payload, meta.frames ?? [], meta.rawBytes ?? 0, this.codec) : gunzip(payload)
-    ).then((raw) => ({ raw }), () => null);
     const [matches, result] = await Promise.all([intact, unpacked]);
     if (!matches) return { ok: false, info, reason: DAMAGED };
     if (!result) return { ok: false, info, reason: 'Your saved lab could not be unpacked: the stored data is damaged.' };

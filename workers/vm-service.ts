@@ -180,7 +180,12 @@ export class VmService implements VmApi {
     try {
       const manifestUrl = new URL('manifest.json', new URL(options.guestBaseUrl, self.location.href)).href;
       this.progress({ phase: 'loading-manifest', detail: 'Reading the lab manifest', bytesLoaded: 0, bytesTotal: 0 });
-      const manifest = await fetchManifest(manifestUrl);
+      const manifestLoad = fetchManifest(manifestUrl);
+      // Reading and unpacking a save is most of a resume's wait, and only its
+      // last check needs the manifest, so it starts now.
+      const saved = options.from === 'saved' ? this.store.load(manifestLoad.then((m) => m.buildId)) : null;
+      saved?.catch(() => undefined);
+      const manifest = await manifestLoad;
       this.manifest = manifest;
       this.setStatus({ guestBuildId: manifest.buildId, savedState: await this.store.current().catch(() => null) });
       const booted = await bootWithFallback(
@@ -188,7 +193,7 @@ export class VmService implements VmApi {
           manifest,
           resolve: (path) => new URL(path, manifestUrl).href,
           wasmPath: this.wasmPath,
-          store: this.store,
+          loadSaved: () => saved ?? this.store.load(manifest.buildId),
           onOutput: (chunk) => notify(() => this.listeners?.onOutput(Comlink.transfer(chunk, [chunk.buffer]))),
           onProgress: (p) => this.progress(p),
           onMachine: (m) => (this.machine = m),

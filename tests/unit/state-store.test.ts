@@ -46,6 +46,27 @@ describe('StateStore', () => {
     expect((await store.current())?.slot).toBe('a');
   });
 
+  it('reads and unpacks a save before it knows the build id, and checks the id when it comes', async () => {
+    const store = new StateStore({ store: freshStore() });
+    await store.save(fakeState(4), 'build-1');
+    let reads = 0;
+    const read = store['readCurrent'].bind(store);
+    store['readCurrent'] = () => { reads++; return read(); };
+    let give: (id: string) => void = () => {};
+    const loading = store.load(new Promise<string>((resolve) => { give = resolve; }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reads).toBe(1);
+    give('build-1');
+    const loaded = await loading;
+    expect(loaded.ok).toBe(true);
+    if (loaded.ok) expectSameBytes(new Uint8Array(loaded.state), fakeState(4));
+
+    const other = await store.load(Promise.resolve('build-2'));
+    expect(other.ok).toBe(false);
+    if (!other.ok) expect(other.reason).toMatch(/another version of the lab machine \(build-1, this one is build-2\)/);
+    await expect(store.load(Promise.reject(new Error('no manifest')))).rejects.toThrow('no manifest');
+  });
+
   it('calls onPacked once the frames are packed and before anything is written', async () => {
     const backing = freshStore();
     const store = new StateStore({ store: backing });
