@@ -142,6 +142,7 @@ export class Machine {
     });
 
     this.emulator = new (V86 as unknown as V86Constructor)(config);
+    restoreMemorySparsely(this.emulator);
     if (!inBrowserWorker()) {
       // Node has no global Worker, which v86 wants for unpacking .zst disk
       // parts (lazy-disk.ts asks v86 to unpack them); its synchronous
@@ -177,7 +178,6 @@ export class Machine {
       this.on('emulator-loaded', () => {
         if (inBrowserWorker()) paceEmulator(this.emulator);
         if (!stateBuffer) return resolveLoaded();
-        restoreMemorySparsely(this.emulator);
         stateBuffer
           .then((buffer) =>
             this.emulator

@@ -26,12 +26,28 @@ function isV86Memory(value: unknown): value is V86Memory {
 }
 
 /**
- * Makes v86's memory restore zero only the pages that need it. Returns false
- * (and changes nothing) when the emulator is not the shape this was written
- * for, so a v86 upgrade restores as v86 does.
+ * Makes v86's memory restores zero only the pages that need it, for a state
+ * given to v86 up front (`initial_state`, restored before v86 reports anything)
+ * as for one restored later. To be called right after `new V86(...)`: v86
+ * creates its CPU once its wasm has loaded, and the hook goes in as it does.
+ * An emulator of another shape (a v86 upgrade) is left to restore as v86 does.
  */
-export function restoreMemorySparsely(emulator: unknown): boolean {
-  const cpu = (emulator as { v86?: { cpu?: unknown } } | undefined)?.v86?.cpu;
+export function restoreMemorySparsely(emulator: object): void {
+  let core: unknown = (emulator as { v86?: unknown }).v86;
+  if (core !== undefined) return void hookUnpack(core);
+  Object.defineProperty(emulator, 'v86', {
+    configurable: true,
+    enumerable: true,
+    get: () => core,
+    set: (value: unknown) => {
+      core = value;
+      hookUnpack(value);
+    },
+  });
+}
+
+function hookUnpack(core: unknown): boolean {
+  const cpu = (core as { cpu?: unknown } | undefined)?.cpu;
   if (!isV86Memory(cpu)) return false;
   const unpack = cpu.unpack_memory.bind(cpu);
   const zero = cpu.zero_memory;
