@@ -137,8 +137,10 @@ function uleb(value: number): number[] {
 
 function occurrences(haystack: Uint8Array, needle: number[]): number[] {
   const found: number[] = [];
-  outer: for (let i = 0; i <= haystack.length - needle.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+  // indexOf jumps natively to the next candidate: a byte-by-byte loop over the
+  // 2 MB module took 60-120 ms in Chromium's worker.
+  outer: for (let i = haystack.indexOf(needle[0]!); i >= 0 && i <= haystack.length - needle.length; i = haystack.indexOf(needle[0]!, i + 1)) {
+    for (let j = 1; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
     found.push(i);
   }
   return found;
