@@ -98,7 +98,7 @@ export function jitTableWasmLoader(
 }
 
 /** Grows v86's table of compiled modules (passed to v86.wasm as an import) to `slots`. */
-export function growJitTable(table: WebAssembly.Table, slots: number): void {
+function growJitTable(table: WebAssembly.Table, slots: number): void {
   const wanted = TABLE_OFFSET + slots;
   if (table.length < wanted) table.grow(wanted - table.length);
 }
@@ -107,7 +107,7 @@ export function growJitTable(table: WebAssembly.Table, slots: number): void {
  * v86 empties its table when the JIT's cache is cleared, but only its own 900
  * slots; the rest must be emptied too, or their modules stay alive.
  */
-export function clearJitTable(table: WebAssembly.Table, slots: number): void {
+function clearJitTable(table: WebAssembly.Table, slots: number): void {
   for (let i = 0; i < slots; i++) table.set(TABLE_OFFSET + i, null);
 }
 
