@@ -36,37 +36,42 @@ export function enlargeJitTable(wasm: Uint8Array, slots: number): Uint8Array<Arr
   const free = slots - 1;
   const k = (free - 3) / 32;
   if (!Number.isInteger(k) || k < 1 || k > 63) throw new RangeError(`${slots} JIT slots cannot be patched in place`);
-  const old = V86_JIT_SLOTS - 1;
-  const oldK = (old - 3) / 32;
-  const edits: Array<[number[], number[], number]> = [
-    // malloc(free * 2) for the Vec<u16>, and the same size in its allocation-error path
-    [[...i32Const(old * 2), 0x10], [...i32Const(free * 2), 0x10], 2],
-    // capacity and length of the free list
-    [[...i32Const(old), 0x36, 2, ...uleb(288)], [...i32Const(free), 0x36, 2, ...uleb(288)], 1],
-    [[...i32Const(old), 0x36, 2, ...uleb(296)], [...i32Const(free), 0x36, 2, ...uleb(296)], 1],
-    // the loop's end: 32 slot numbers (64 bytes) per iteration
-    [[...i32Const(oldK * 64), 0x47], [...i32Const(k * 64), 0x47], 1],
-    // the last three slot numbers, stored after the loop
-    [[...i32Const(old), 0x3b, 1, ...uleb(oldK * 64 + 4)], [...i32Const(free), 0x3b, 1, ...uleb(k * 64 + 4)], 1],
-    [
-      [...i32Const(((old - 1) << 16) | (old - 2)), 0x36, 1, ...uleb(oldK * 64)],
-      [...i32Const(((free - 1) << 16) | (free - 2)), 0x36, 1, ...uleb(k * 64)],
-      1,
-    ],
-  ];
+  const from = freeListCode(V86_JIT_SLOTS - 1);
+  const to = freeListCode(free);
   const out = new Uint8Array(wasm);
   const places: number[] = [];
-  for (const [from, to, expected] of edits) {
-    if (from.length !== to.length) throw new RangeError(`${slots} JIT slots change an instruction's length`);
-    const found = occurrences(wasm, from);
+  for (const [i, [code, expected]] of from.entries()) {
+    const [replacement] = to[i]!;
+    if (code.length !== replacement.length) throw new RangeError(`${slots} JIT slots change an instruction's length`);
+    const found = occurrences(wasm, code);
     if (found.length !== expected) return null;
     for (const at of found) {
-      out.set(to, at);
+      out.set(replacement, at);
       places.push(at);
     }
   }
   if (Math.max(...places) - Math.min(...places) > WINDOW_BYTES) return null;
   return out;
+}
+
+/**
+ * The instructions of rust_init that build a free list of `free` slot numbers
+ * (1..32k by the loop, then three single stores), each with how often it occurs.
+ */
+function freeListCode(free: number): Array<[number[], number]> {
+  const loopBytes = ((free - 3) / 32) * 64;
+  return [
+    // malloc(free * 2) for the Vec<u16>, and the same size in its allocation-error path
+    [[...i32Const(free * 2), 0x10], 2],
+    // capacity and length of the free list
+    [[...i32Const(free), 0x36, 2, ...uleb(288)], 1],
+    [[...i32Const(free), 0x36, 2, ...uleb(296)], 1],
+    // the loop's end: 32 slot numbers (64 bytes) per iteration
+    [[...i32Const(loopBytes), 0x47], 1],
+    // the last three slot numbers, stored after the loop
+    [[...i32Const(free), 0x3b, 1, ...uleb(loopBytes + 4)], 1],
+    [[...i32Const(((free - 1) << 16) | (free - 2)), 0x36, 1, ...uleb(loopBytes)], 1],
+  ];
 }
 
 /** v86's `wasm_fn` option: given v86's imports, instantiate v86.wasm and return its exports. */
