@@ -25,7 +25,7 @@ export const diskStep: Step = {
   description: 'ext4 guest disk and its lazily loaded parts',
   deps: ['rootfs', 'kernel', 'images', 'programs', 'pyindex'],
   sources: ['image-build/steps/disk.ts', 'guest-rootfs/files'],
-  settings: { chunk: DISK_CHUNK_SIZE, free: DISK_FREE_BYTES, format: 1 },
+  settings: { chunk: DISK_CHUNK_SIZE, free: DISK_FREE_BYTES, format: 2 },
   async run(ctx: StepContext) {
     const stage = path.join(ctx.out, '.stage');
     ctx.progress('assembling the root filesystem');
@@ -44,6 +44,8 @@ export const diskStep: Step = {
     // hands the long-lived server part to the real shim (see lab-shim.c).
     await mkdir(path.join(stage, 'usr/lib/lab'), { recursive: true });
     await rename(path.join(stage, 'usr/bin/containerd-shim-runc-v2'), path.join(stage, 'usr/lib/lab/containerd-shim-runc-v2'));
+    // containerd's v1 shims (13.5 MB): Docker 26 only starts io.containerd.runc.v2.
+    for (const unused of ['usr/bin/containerd-shim', 'usr/bin/containerd-shim-runc-v1']) await rm(path.join(stage, unused));
     await run('cp', [path.join(ctx.input('programs'), 'lab-shim'), path.join(stage, 'usr/bin/containerd-shim-runc-v2')]);
     // The keeper container's whole root filesystem: its one program (see lab-shim-keeper).
     await mkdir(path.join(stage, 'usr/lib/lab/keeper'), { recursive: true });

@@ -5,22 +5,24 @@ import { run } from '../lib/exec.ts';
 import { withChrootMounts } from '../lib/chroot.ts';
 import { requireRoot } from '../lib/host.ts';
 import { NativeDocker } from '../lib/native-docker.ts';
+import { RegistryPusher } from '../lib/registry-push.ts';
 import { IMAGES_SRC, GUEST_ROOTFS_SRC } from '../lib/paths.ts';
 import type { Step, StepContext } from '../pipeline.ts';
 
 /**
  * Builds the catalog with the guest's own Docker, pushes every tag to the guest's
- * registry and pulls it back through the registry mirror, so images carry real
- * repo digests and `docker pull nginx` works offline. Output: docker/ (becomes
- * /var/lib/docker), registry/ (/var/lib/docker-registry) and catalog.json.
+ * registry (zstd layers, see registry-push.ts) and pulls it back through the
+ * registry mirror, so images carry real repo digests and `docker pull nginx` works
+ * offline. Output: docker/ (becomes /var/lib/docker), registry/
+ * (/var/lib/docker-registry) and catalog.json.
  */
 export const imagesStep: Step = {
   name: 'images',
   description: `offline image catalog (${CATALOG.map((entry) => entry.tags[0]).join(', ')})`,
   deps: ['rootfs', 'imgsrc'],
-  sources: ['image-build/steps/images.ts', 'image-build/lib/native-docker.ts', 'image-build/catalog.ts', 'image-build/images',
+  sources: ['image-build/steps/images.ts', 'image-build/lib/native-docker.ts', 'image-build/lib/registry-push.ts', 'image-build/catalog.ts', 'image-build/images',
     'guest-rootfs/files/etc/docker/registry/config.yml', 'guest-rootfs/files/etc/containerd/config.toml'],
-  settings: { format: 1 },
+  settings: { format: 2 },
   async run(ctx: StepContext) {
     requireRoot('images');
     const lower = path.join(ctx.input('rootfs'), 'rootfs');
@@ -67,13 +69,19 @@ async function buildCatalog(ctx: StepContext, root: string) {
       const tags = entry.tags.map((tag) => `-t ${tag}`).join(' ');
       await docker.docker(`docker build ${entry.network ? '--network host' : ''} ${tags} /tmp/context/${entry.dir}`);
     }
-    ctx.progress('pushing to the lab registry and pulling back through the mirror');
-    const catalog: Array<{ ref: string; digest: string; size: number }> = [];
+    const saves = path.join(root, 'tmp/save');
+    const pusher = new RegistryPusher('http://127.0.0.1:5000', path.join(saves, 'zst'));
     for (const entry of CATALOG) {
-      for (const tag of entry.tags) {
-        await docker.docker(`docker tag ${tag} 127.0.0.1:5000/library/${tag} && docker push -q 127.0.0.1:5000/library/${tag} >/dev/null && docker rmi 127.0.0.1:5000/library/${tag} >/dev/null`);
-      }
+      ctx.progress(`pushing ${entry.tags[0]} to the lab registry (zstd -19 layers)`);
+      const unpacked = path.join(saves, entry.dir);
+      await mkdir(unpacked, { recursive: true });
+      await docker.docker(`docker save ${entry.tags[0]} | tar -x -C /tmp/save/${entry.dir}`);
+      await pusher.push(unpacked, entry.tags);
+      await rm(unpacked, { recursive: true });
     }
+    await rm(saves, { recursive: true });
+    ctx.progress('pulling the catalog back through the registry mirror');
+    const catalog: Array<{ ref: string; digest: string; size: number }> = [];
     const allTags = CATALOG.flatMap((entry) => entry.tags);
     await docker.docker(`docker rmi ${allTags.join(' ')} >/dev/null && docker builder prune -af >/dev/null`);
     for (const tag of allTags) {

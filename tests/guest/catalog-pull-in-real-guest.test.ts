@@ -1,0 +1,42 @@
+// `docker pull` of a catalog image the learner removed, in the real guest under v86:
+// the in-VM registry serves it as Docker Hub's mirror, with zstd layers and the
+// digest the catalog promises, and nothing reaches beyond the VM.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openReleaseVm, type NodeVm } from '../../image-build/lib/node-vm.ts';
+
+let vm: NodeVm;
+
+beforeAll(async () => {
+  vm = await openReleaseVm({ from: 'snapshot' });
+  await vm.machine.agent.waitReady(120_000);
+}, 180_000);
+
+afterAll(async () => {
+  await vm?.machine.destroy();
+});
+
+describe('the offline image catalog in the real guest', () => {
+  it('brings back a removed image with docker pull, at the catalog digest', async () => {
+    const agent = vm.machine.agent;
+    const expected = vm.manifest.images.find((image) => image.ref === 'jq:1.6');
+    expect(expected?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    const removed = await agent.exec('docker rmi jq:1.6', { timeoutMs: 120_000 });
+    expect(removed.stderr).toBe('');
+    expect(removed.stdout).toMatch(/^Untagged: jq:1\.6$/m);
+    expect(removed.stdout).toMatch(/^Deleted: sha256:/m);
+
+    const pulled = await agent.exec('docker pull jq:1.6', { timeoutMs: 240_000 });
+    expect(pulled.exitCode, pulled.stderr).toBe(0);
+    expect(pulled.stdout).toMatch(/: Pull complete$/m);
+    expect(pulled.stdout).toContain(`Digest: ${expected!.digest}`);
+    expect(pulled.stdout).toMatch(/^Status: Downloaded newer image for jq:1\.6$/m);
+
+    const layers = await agent.exec("curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' http://127.0.0.1:5000/v2/library/jq/manifests/1.6 | jq -r '.layers[].mediaType' | sort -u");
+    expect(layers.stdout).toBe('application/vnd.oci.image.layer.v1.tar+zstd\n');
+
+    const run = await agent.exec(`echo '{"lab":"offline"}' | docker run -i --rm jq:1.6 -r .lab`, { timeoutMs: 180_000 });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toBe('offline\n');
+  }, 600_000);
+});
