@@ -8,6 +8,7 @@ import { chromium, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../image-build/lib/paths.ts';
 import { dockerWorkload, round, type Figure } from './workload.ts';
 import type { AgentExecResult } from '../workers/agent-client.ts';
+import type { StartMilestone, StartMilestoneName, StartResult } from '../workers/protocol.ts';
 
 const PORT = 4179;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -22,17 +23,46 @@ async function serve(): Promise<ChildProcess> {
   throw new Error('vite preview did not start');
 }
 
-async function waitReady(page: Page): Promise<{ source: string }> {
+interface Ready {
+  source: string;
+  milestones: StartMilestone[];
+  /** The page's navigation start on the clock the worker's milestones use. */
+  pageOrigin: number;
+}
+
+async function waitReady(page: Page): Promise<Ready> {
   // The phase turns 'ready' a moment before start() has answered with where the machine came from.
   await page.waitForFunction(() => {
     const lab = document.querySelector('docker-lab') as unknown as { phase: string; lastStart: unknown } | null;
     return lab?.phase === 'ready' && lab.lastStart != null;
   }, null, { timeout: 600_000, polling: 100 });
-  return page.evaluate(() => ({ source: (document.querySelector('docker-lab') as unknown as { lastStart: { source: string } }).lastStart.source }));
+  return page.evaluate(() => {
+    const { source, milestones } = (document.querySelector('docker-lab') as unknown as { lastStart: StartResult }).lastStart;
+    return { source, milestones, pageOrigin: performance.timeOrigin };
+  });
 }
 
-/** Resident memory of every process of this Chromium, in MB (the tab, its worker and the browser). */
-function chromiumMemoryMb(profileDir: string): number {
+/** Where a resume's wait went, from the page's navigation to the agent's first answer. */
+function resumeBreakdown({ milestones, pageOrigin }: Ready): Figure[] {
+  // A fallback repeats the emulator's milestones: the last of each belongs to the machine that ran.
+  const at = (name: StartMilestoneName) => milestones.filter((m) => m.name === name).at(-1)?.at;
+  const span = (name: string, from: number | undefined, to: number | undefined): Figure[] =>
+    from === undefined || to === undefined ? [] : [{ name, value: Math.round(to - from), unit: 'ms' }];
+  return [
+    ...span('restore_page_to_worker_ms', pageOrigin, at('worker-created')),
+    ...span('restore_worker_to_start_ms', at('worker-created'), at('start-called')),
+    ...span('restore_read_unpack_ms', at('start-called'), at('saved-read')),
+    ...span('restore_emulator_ms', at('start-called'), at('emulator-started')),
+    ...span('restore_agent_ms', at('emulator-started'), at('agent-answered')),
+  ];
+}
+
+/**
+ * Resident memory of this Chromium in MB: every process (the browser, GPU, network
+ * and storage services, renderers; shared pages counted in each), and the largest
+ * renderer alone, which is the lab's tab: its page and workers, the guest's RAM among them.
+ */
+function chromiumMemoryMb(profileDir: string): { all: number; tab: number } {
   const children = new Map<number, number[]>();
   let rootPid = 0;
   for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
@@ -43,13 +73,18 @@ function chromiumMemoryMb(profileDir: string): number {
       if (!rootPid && cmdline.includes(profileDir) && !cmdline.includes('--type=')) rootPid = Number(entry);
     } catch { /* the process ended while we looked */ }
   }
-  let total = 0;
+  let all = 0;
+  let tab = 0;
   const visit = (pid: number) => {
-    try { total += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); } catch { /* gone */ }
+    try {
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      all += rss;
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) tab = Math.max(tab, rss);
+    } catch { /* gone */ }
     for (const child of children.get(pid) ?? []) visit(child);
   };
   visit(rootPid);
-  return round(total / 1024);
+  return { all: round(all / 1024), tab: round(tab / 1024) };
 }
 
 export async function benchBrowser(): Promise<Figure[]> {
@@ -86,13 +121,18 @@ export async function benchBrowser(): Promise<Figure[]> {
     // Where a save's time goes: v86's save_state, packing the frames, the checksum, IndexedDB.
     for (const [stage, ms] of Object.entries(saved.timings ?? {})) figures.push({ name: `save_${stage}_ms`, value: ms, unit: 'ms' });
     figures.push({ name: 'saved_state_mb', value: round((saved.info?.bytes ?? 0) / 1048576), unit: 'MB' });
-    figures.push({ name: 'tab_memory_mb', value: chromiumMemoryMb(profile), unit: 'MB' });
+    const afterSave = chromiumMemoryMb(profile);
+    figures.push({ name: 'tab_memory_mb', value: afterSave.all, unit: 'MB' });
+    figures.push({ name: 'tab_renderer_memory_mb', value: afterSave.tab, unit: 'MB' });
 
     started = Date.now();
     await page.reload();
     const restored = await waitReady(page);
     figures.push({ name: 'restore_s', value: round((Date.now() - started) / 1000), unit: 's' });
     figures.push({ name: `ready_from_cache_s`, value: round((Date.now() - started) / 1000), unit: 's' });
+    figures.push(...resumeBreakdown(restored));
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    figures.push({ name: 'tab_renderer_memory_after_restore_mb', value: chromiumMemoryMb(profile).tab, unit: 'MB' });
     if (restored.source !== 'saved') console.warn(`after the reload the lab came from "${restored.source}", not from the saved state`);
     return figures;
   } finally {

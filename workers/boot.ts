@@ -5,7 +5,7 @@
 import { DownloadTracker } from './download-tracker';
 import type { GuestManifest } from './guest-manifest';
 import { Machine, type MachineState } from './machine';
-import type { BootPhase, BootProgress, SavedStateInfo, StartSource } from './protocol';
+import type { BootPhase, BootProgress, SavedStateInfo, StartMilestoneName, StartSource } from './protocol';
 import type { LoadResult } from './state-store';
 
 const STALL_MS = 90_000;
@@ -25,6 +25,7 @@ export interface BootEnv {
   /** The machine currently booting (or null), so console input and async v86 errors reach it. */
   onMachine(machine: Machine | null): void;
   onDiskTrouble(message: string | null): void;
+  onMilestone(name: StartMilestoneName): void;
 }
 
 export interface Booted {
@@ -93,11 +94,14 @@ class BootRun {
     const machine = this.createMachine(state);
     try {
       await this.loadWithWatchdog(machine);
+      this.env.onMilestone('emulator-loaded');
       this.progress('restoring', 'Resuming the lab machine');
       await machine.started;
+      this.env.onMilestone('emulator-started');
       // The clock request travels with the first ping: one round trip less before
       // the prompt. Should it fail (an agent slow to come back), it is sent again after the ping.
       const [, clockSet] = await Promise.all([pingUntil(machine, RESUME_PING_MS), setGuestClock(machine)]);
+      this.env.onMilestone('agent-answered');
       if (!clockSet) await setGuestClock(machine);
       this.greet(machine, state);
       return machine;

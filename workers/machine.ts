@@ -55,7 +55,10 @@ type V86Constructor = new (config: V86Config) => V86Instance;
 
 export type MachineState =
   | { kind: 'snapshot'; url: string }
-  /** A promise lets the emulator load while the state is still being read; its rejection fails the load unchanged. */
+  /**
+   * A promise lets the emulator load while the state is still being read; its rejection
+   * fails the load unchanged. The buffer is consumed: detached once restored.
+   */
   | { kind: 'buffer'; buffer: ArrayBuffer | Promise<ArrayBuffer> };
 
 export interface MachineOptions {
@@ -182,7 +185,10 @@ export class Machine {
           .then((buffer) =>
             this.emulator
               .restore_state(buffer)
-              .then(() => this.emulator.run())
+              .then(() => {
+                releaseRestoredState(buffer);
+                return this.emulator.run();
+              })
               .catch((err: unknown) => {
                 throw new Error(`the saved state could not be restored: ${errorText(err)}`, { cause: err });
               }),
@@ -260,6 +266,20 @@ function uartBacklog(emulator: V86Instance, port: number): number | undefined {
   const internals = emulator as unknown as { v86?: { cpu?: { devices?: Record<string, { input?: { length?: unknown } }> } } };
   const length = internals.v86?.cpu?.devices?.[`uart${port}`]?.input?.length;
   return typeof length === 'number' ? length : undefined;
+}
+
+/**
+ * Frees a restored state's bytes (~100–250 MB). Promises and closures up the call
+ * chain (the save's load, the boot's fallbacks) still reference the buffer for the
+ * machine's whole life; v86 copies out everything it keeps (its state.js slices
+ * every buffer), so detaching the buffer by transferring it lets its memory go.
+ */
+function releaseRestoredState(buffer: ArrayBuffer): void {
+  const transferable = buffer as ArrayBuffer & { transfer?: (newLength: number) => ArrayBuffer };
+  // transfer(0) frees the bytes at once; a clone that takes them over (Node 20 has no
+  // transfer) frees them only when it is collected.
+  if (transferable.transfer) transferable.transfer(0);
+  else structuredClone(buffer, { transfer: [buffer] });
 }
 
 function errorText(err: unknown): string {

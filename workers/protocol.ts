@@ -37,6 +37,18 @@ export interface StartResult {
   fallbackReasons: string[];
   ms: number;
   guestBuildId: string;
+  /**
+   * When each part of the start ended, in epoch milliseconds (`performance.timeOrigin`
+   * + `performance.now()`, comparable with the page's own clock): where a wait goes.
+   */
+  milestones: StartMilestone[];
+}
+
+export type StartMilestoneName = 'worker-created' | 'start-called' | 'manifest' | 'saved-read' | 'emulator-loaded' | 'emulator-started' | 'agent-answered';
+
+export interface StartMilestone {
+  name: StartMilestoneName;
+  at: number;
 }
 
 export interface ExecOptions {

@@ -16,6 +16,8 @@ import type {
   HttpResponse,
   SaveResult,
   SavedStateInfo,
+  StartMilestone,
+  StartMilestoneName,
   StartOptions,
   StartResult,
   VmApi,
@@ -174,6 +176,10 @@ export class VmService implements VmApi {
 
   private async doStart(options: StartOptions): Promise<StartResult> {
     const t0 = Date.now();
+    // A worker's own time origin is the moment the page created it.
+    const milestones: StartMilestone[] = [{ name: 'worker-created', at: performance.timeOrigin }];
+    const milestone = (name: StartMilestoneName) => milestones.push({ name, at: performance.timeOrigin + performance.now() });
+    milestone('start-called');
     this.lastStart = options;
     await this.stopMachine();
     this.setStatus({ phase: 'loading-manifest', source: null });
@@ -183,9 +189,12 @@ export class VmService implements VmApi {
       const manifestLoad = fetchManifest(manifestUrl);
       // Reading and unpacking a save is most of a resume's wait, and only its
       // last check needs the manifest, so it starts now.
-      const saved = options.from === 'saved' ? this.store.load(manifestLoad.then((m) => m.buildId)) : null;
+      const saved = options.from === 'saved'
+        ? this.store.load(manifestLoad.then((m) => m.buildId)).finally(() => milestone('saved-read'))
+        : null;
       saved?.catch(() => undefined);
       const manifest = await manifestLoad;
+      milestone('manifest');
       this.manifest = manifest;
       this.setStatus({ guestBuildId: manifest.buildId, savedState: await this.store.current().catch(() => null) });
       const booted = await bootWithFallback(
@@ -198,6 +207,7 @@ export class VmService implements VmApi {
           onProgress: (p) => this.progress(p),
           onMachine: (m) => (this.machine = m),
           onDiskTrouble: (message) => this.setStatus({ diskTrouble: message }),
+          onMilestone: milestone,
         },
         options.from,
       );
@@ -211,7 +221,7 @@ export class VmService implements VmApi {
         this.warmUp = new DockerWarmUp(booted.machine.agent);
         void this.warmUp.start();
       }
-      return { source: booted.source, fallbackReasons: booted.fallbackReasons, ms: Date.now() - t0, guestBuildId: manifest.buildId };
+      return { source: booted.source, fallbackReasons: booted.fallbackReasons, ms: Date.now() - t0, guestBuildId: manifest.buildId, milestones };
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
       this.setStatus({ phase: 'error' });

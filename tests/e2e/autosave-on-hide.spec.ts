@@ -53,6 +53,13 @@ test('a save is fast enough to measure, and hiding the page saves the lab', asyn
   await page.reload();
   const resumed = await waitForReady(page);
   expect(resumed.source).toBe('saved');
+  // Where the resume's wait went (the bench prints these): each part after the one it needs.
+  const at = Object.fromEntries(resumed.milestones.map((m) => [m.name, m.at]));
+  expect(Object.keys(at).sort()).toEqual(['agent-answered', 'emulator-loaded', 'emulator-started', 'manifest', 'saved-read', 'start-called', 'worker-created']);
+  for (const [before, after] of [['worker-created', 'start-called'], ['start-called', 'manifest'], ['start-called', 'saved-read'],
+    ['saved-read', 'emulator-loaded'], ['emulator-loaded', 'emulator-started'], ['emulator-started', 'agent-answered']]) {
+    expect(at[after!]!, `${before} before ${after}`).toBeGreaterThanOrEqual(at[before!]!);
+  }
   expect(await labExec(page, `cat ${PROOF}`)).toMatchObject({ exitCode: 0, stdout: `${token}\n` });
   // The status bar says when the resumed save was made.
   await expect.poll(() => saveText(page)).toMatch(/^Saved (just now|\d+ min ago)$/);

@@ -1,0 +1,36 @@
+// A learner's save resumed in the real guest under v86, as the browser worker does
+// it (a buffer handed to the Machine): the guest carries on where it was, and the
+// state's bytes (~200 MB) are let go once v86 has restored them.
+import { afterAll, describe, expect, it } from 'vitest';
+import { openReleaseVm, type NodeVm } from '../../image-build/lib/node-vm.ts';
+
+const machines: NodeVm[] = [];
+
+afterAll(async () => {
+  for (const vm of machines) await vm.machine.destroy();
+});
+
+describe('resuming a saved state in the real guest', () => {
+  it('carries on from the save and releases the state buffer', async () => {
+    const first = await openReleaseVm({ from: 'snapshot' });
+    machines.push(first);
+    await first.machine.agent.waitReady(120_000);
+    const token = `saved-${Date.now()}`;
+    expect((await first.machine.agent.exec(`echo ${token} > /root/resume-proof && sync`)).exitCode).toBe(0);
+    const state = await first.machine.saveState();
+    await first.machine.destroy();
+    machines.pop();
+    const bytes = state.byteLength;
+    expect(bytes).toBeGreaterThan(50 * 1024 * 1024);
+
+    const resumed = await openReleaseVm({ from: { saved: state } });
+    machines.push(resumed);
+    await resumed.machine.started;
+    await resumed.machine.agent.waitReady(120_000);
+    expect((await resumed.machine.agent.exec('cat /root/resume-proof')).stdout).toBe(`${token}\n`);
+    // Detached: whoever still holds the buffer no longer holds its bytes.
+    expect(state.byteLength).toBe(0);
+    const run = await resumed.machine.agent.exec('docker run --rm busybox echo resumed', { timeoutMs: 180_000 });
+    expect(run.stdout).toBe('resumed\n');
+  }, 600_000);
+});
