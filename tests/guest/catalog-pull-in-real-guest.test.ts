@@ -1,24 +1,15 @@
 // `docker pull` of a catalog image the learner removed, in the real guest under v86:
 // the in-VM registry serves it as Docker Hub's mirror, with zstd layers and the
 // digest the catalog promises, and nothing reaches beyond the VM.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openReleaseVm, type NodeVm } from '../../image-build/lib/node-vm.ts';
+import { describe, expect, it } from 'vitest';
+import { useSnapshotVm } from './helpers/snapshot-vm.ts';
 
-let vm: NodeVm;
-
-beforeAll(async () => {
-  vm = await openReleaseVm({ from: 'snapshot' });
-  await vm.machine.agent.waitReady(120_000);
-}, 180_000);
-
-afterAll(async () => {
-  await vm?.machine.destroy();
-});
+const guest = useSnapshotVm();
 
 describe('the offline image catalog in the real guest', () => {
   it('brings back a removed image with docker pull, at the catalog digest', async () => {
-    const agent = vm.machine.agent;
-    const expected = vm.manifest.images.find((image) => image.ref === 'jq:1.6');
+    const agent = guest().machine.agent;
+    const expected = guest().manifest.images.find((image) => image.ref === 'jq:1.6');
     expect(expected?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 
     const removed = await agent.exec('docker rmi jq:1.6', { timeoutMs: 120_000 });
