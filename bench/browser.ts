@@ -64,23 +64,27 @@ function resumeBreakdown({ milestones, pageOrigin }: Ready): Figure[] {
  */
 function chromiumMemoryMb(profileDir: string): { all: number; tab: number } {
   const children = new Map<number, number[]>();
+  const processes = new Map<number, { rssKb: number; renderer: boolean }>();
   let rootPid = 0;
   for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
-      const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))![1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (!rootPid && cmdline.includes(profileDir) && !cmdline.includes('--type=')) rootPid = Number(entry);
+      const pid = Number(entry);
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const ppid = Number(/PPid:\s+(\d+)/.exec(status)![1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      processes.set(pid, { rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), renderer: cmdline.includes('--type=renderer') });
+      if (!rootPid && cmdline.includes(profileDir) && !cmdline.includes('--type=')) rootPid = pid;
     } catch { /* the process ended while we looked */ }
   }
   let all = 0;
   let tab = 0;
   const visit = (pid: number) => {
-    try {
-      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-      all += rss;
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) tab = Math.max(tab, rss);
-    } catch { /* gone */ }
+    const found = processes.get(pid);
+    if (found) {
+      all += found.rssKb;
+      if (found.renderer) tab = Math.max(tab, found.rssKb);
+    }
     for (const child of children.get(pid) ?? []) visit(child);
   };
   visit(rootPid);
