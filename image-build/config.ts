@@ -2,6 +2,8 @@
 // changes the hash of the steps that read it, so they rebuild.
 
 export const DEBIAN_MIRROR = process.env.DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
+/** Debian's security archive: the guest's Docker packages may be security updates whose source is published there. */
+export const DEBIAN_SECURITY_MIRROR = process.env.DEBIAN_SECURITY_MIRROR ?? 'http://deb.debian.org/debian-security';
 
 /** Userland: trixie i386 brings Docker 26.1.5, buildx and compose v2 (bookworm only has 20.10). */
 export const GUEST_SUITE = 'trixie';

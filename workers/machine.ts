@@ -11,6 +11,7 @@ import { diskPartPath } from './disk-parts';
 import { paceEmulator } from './emulator-pacing';
 import { fetchBytes } from './fetch-bytes';
 import { guestCacheName } from './guest-cache-name';
+import { jitModulePages, limitJitModulePages } from './jit-module-pages';
 import { jitTableWasmLoader } from './jit-table';
 import type { GuestManifest } from './guest-manifest';
 import { LazyDisk } from './lazy-disk';
@@ -180,6 +181,7 @@ export class Machine {
       );
       this.on('emulator-loaded', () => {
         if (inBrowserWorker()) paceEmulator(this.emulator);
+        limitJitModulePages(this.emulator);
         if (!stateBuffer) return resolveLoaded();
         stateBuffer
           .then((buffer) =>
@@ -215,6 +217,11 @@ export class Machine {
 
   async resume(): Promise<void> {
     if (!this.destroyed) await this.emulator.run();
+  }
+
+  /** Pages one compiled JIT module may span (see jit-module-pages.ts), or null before v86 has loaded. */
+  jitModulePages(): number | null {
+    return jitModulePages(this.emulator);
   }
 
   saveState(): Promise<ArrayBuffer> {

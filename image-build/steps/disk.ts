@@ -5,6 +5,7 @@ import { run } from '../lib/exec.ts';
 import { sha256File } from '../lib/hash.ts';
 import { GUEST_ROOTFS_SRC } from '../lib/paths.ts';
 import type { Step, StepContext } from '../pipeline.ts';
+import { ENGINE_BINARIES } from './engine.ts';
 import { GUEST_PROGRAMS } from './programs.ts';
 
 export interface DiskInfo {
@@ -23,7 +24,7 @@ export interface DiskInfo {
 export const diskStep: Step = {
   name: 'disk',
   description: 'ext4 guest disk and its lazily loaded parts',
-  deps: ['rootfs', 'kernel', 'images', 'programs', 'pyindex'],
+  deps: ['rootfs', 'engine', 'kernel', 'images', 'programs', 'pyindex'],
   sources: ['image-build/steps/disk.ts', 'guest-rootfs/files'],
   settings: { chunk: DISK_CHUNK_SIZE, free: DISK_FREE_BYTES, format: 2 },
   async run(ctx: StepContext) {
@@ -37,6 +38,9 @@ export const diskStep: Step = {
       await run('ln', ['-sfn', target, path.join(stage, link)]);
     }
     await run('cp', ['-al', path.join(ctx.input('kernel'), 'lib/modules'), path.join(stage, 'usr/lib/')]);
+    for (const [name, target] of Object.entries(ENGINE_BINARIES)) {
+      await run('cp', ['--remove-destination', path.join(ctx.input('engine'), name), path.join(stage, target)]);
+    }
     for (const program of Object.keys(GUEST_PROGRAMS).filter((name) => name !== 'lab-shim' && name !== 'lab-keeper')) {
       await run('cp', ['--remove-destination', path.join(ctx.input('programs'), program), path.join(stage, 'usr/local/sbin', program)]);
     }

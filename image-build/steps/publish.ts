@@ -12,7 +12,7 @@ import type { SnapshotInfo } from './snapshot.ts';
 export const publishStep: Step = {
   name: 'publish',
   description: 'guest release with manifest.json',
-  deps: ['rootfs', 'kernel', 'initramfs', 'images', 'disk', 'snapshot'],
+  deps: ['rootfs', 'engine', 'kernel', 'initramfs', 'images', 'disk', 'snapshot'],
   sources: ['image-build/steps/publish.ts', 'image-build/lib/release-layout.ts'],
   settings: { format: 1 },
   async run(ctx: StepContext) {
@@ -32,6 +32,7 @@ export const publishStep: Step = {
       const [name, version] = line.split(' ');
       if (name && version) manifest.versions[name] = version;
     }
+    manifest.versions.engine = (await readFile(path.join(ctx.input('engine'), 'engine.txt'), 'utf8')).trim();
     manifest.versions.kernel = (await readFile(path.join(ctx.input('kernel'), 'kernel-version.txt'), 'utf8')).trim();
     await writeFile(path.join(ctx.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   },

@@ -1,6 +1,7 @@
 // A learner's save resumed in the real guest under v86, as the browser worker does
 // it (a buffer handed to the Machine): the guest carries on where it was, and the
-// state's bytes (~200 MB) are let go once v86 has restored them.
+// state's bytes (~200 MB) are let go once v86 has restored them, and the lab's
+// JIT setting (one page per compiled module) holds after either kind of resume.
 import { afterAll, describe, expect, it } from 'vitest';
 import { openReleaseVm, type NodeVm } from '../../image-build/lib/node-vm.ts';
 
@@ -11,10 +12,11 @@ afterAll(async () => {
 });
 
 describe('resuming a saved state in the real guest', () => {
-  it('carries on from the save and releases the state buffer', async () => {
+  it('carries on from the save, releases the state buffer and keeps the JIT setting', async () => {
     const first = await openReleaseVm({ from: 'snapshot' });
     machines.push(first);
     await first.machine.agent.waitReady(120_000);
+    expect(first.machine.jitModulePages()).toBe(1);
     const token = `saved-${Date.now()}`;
     expect((await first.machine.agent.exec(`echo ${token} > /root/resume-proof && sync`)).exitCode).toBe(0);
     const state = await first.machine.saveState();
@@ -28,6 +30,7 @@ describe('resuming a saved state in the real guest', () => {
     await resumed.machine.started;
     await resumed.machine.agent.waitReady(120_000);
     expect((await resumed.machine.agent.exec('cat /root/resume-proof')).stdout).toBe(`${token}\n`);
+    expect(resumed.machine.jitModulePages()).toBe(1);
     // Detached: whoever still holds the buffer no longer holds its bytes.
     expect(state.byteLength).toBe(0);
     const run = await resumed.machine.agent.exec('docker run --rm busybox echo resumed', { timeoutMs: 180_000 });
