@@ -165,7 +165,10 @@ const PLANS: Record<string, LessonPlan> = {
     'docker tag busybox:1.35 localhost:5000/myapp:v1.2.3\ndocker tag busybox:1.35 localhost:5000/myapp:latest\ndocker push localhost:5000/myapp:v1.2.3\ndocker push localhost:5000/myapp:latest': {
       stdout: [/^v1\.2\.3: digest: (sha256:[0-9a-f]{64}) size: \d+\n(.*\n)*latest: digest: \1 size: \d+$/m],
     },
-    "digest=$(docker inspect localhost:5000/myapp:v1.2.3 --format '{{index .RepoDigests 0}}' | cut -d@ -f2)\necho \"$digest\"": { stdout: [/^sha256:[0-9a-f]{64}\n$/] },
+    "docker inspect localhost:5000/myapp:v1.2.3 --format '{{json .RepoDigests}}'\ndigest=$(docker inspect localhost:5000/myapp:v1.2.3 --format '{{json .RepoDigests}}' | grep -o 'myapp@sha256:[0-9a-f]*' | cut -d@ -f2)\necho \"$digest\"": {
+      // The catalog's digest (zstd layers) and the push's (gzip) differ; the kept one is the push's.
+      stdout: [/^\[.*"busybox@(sha256:[0-9a-f]{64})".*"localhost:5000\/myapp@(?!\1)sha256:[0-9a-f]{64}".*\]\n/, /"localhost:5000\/myapp@(sha256:[0-9a-f]{64})"[^\n]*\n\1\n$/],
+    },
     'docker tag hello-world localhost:5000/myapp:latest\ndocker push localhost:5000/myapp:latest\ndocker images --digests localhost:5000/myapp': {
       stdout: [/^localhost:5000\/myapp +(latest|v1\.2\.3) +sha256:/m],
     },
