@@ -36,21 +36,25 @@ function readJson(file) {
 check('typecheck', stage('Typecheck (tsc -b)', bin('tsc'), ['-b']));
 check('lint', stage('Lint (eslint)', bin('eslint'), ['.']));
 
-const unitJson = path.join(results, 'unit.json');
-// Running every command of all five lessons in the guest takes longer than CI's
-// 90 minutes leave after the guest build and the browser suite, so here it is
-// opt-in (LESSONS=id,… or `npm run test:lessons`); the browser suite still runs
-// Containers 101 end to end and a checked step of every lesson.
-const unitOk = stage('Unit tests and guest tests (vitest)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${unitJson}`],
-  { LESSONS: process.env.LESSONS ?? 'none' });
-const unit = readJson(unitJson);
-if (unit) {
-  totals.passed += unit.numPassedTests;
-  totals.failed += unit.numFailedTests;
-  totals.skipped += unit.numPendingTests + unit.numTodoTests;
+/** Adds a vitest JSON report's counts to the totals; a stage that failed with no failed test counts as one failure. */
+function countVitest(name, ok, report) {
+  if (report) {
+    totals.passed += report.numPassedTests;
+    totals.failed += report.numFailedTests;
+    totals.skipped += report.numPendingTests + report.numTodoTests;
+  }
+  if (!ok) failures.push(name);
+  if (!ok && (!report || report.numFailedTests === 0)) totals.failed++;
 }
-if (!unitOk) failures.push('unit tests');
-if (!unitOk && (!unit || unit.numFailedTests === 0)) totals.failed++;
+
+const LESSONS_TEST = 'tests/guest/lessons-in-guest.test.ts';
+const vitestArgs = (json, ...args) => ['run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${json}`];
+
+// The lessons run in a stage of their own (below), after the browser suite:
+// they boot two guests at a time, which would compete with these tests' guests for CI's two cores.
+const unitJson = path.join(results, 'unit.json');
+const unitOk = stage('Unit tests and guest tests (vitest)', bin('vitest'), vitestArgs(unitJson, '--exclude', LESSONS_TEST));
+countVitest('unit tests', unitOk, readJson(unitJson));
 
 const e2eJson = path.join(results, 'e2e.json');
 const e2eOk = stage('End-to-end tests (Playwright, Chromium, real guest)', bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: e2eJson });
@@ -62,6 +66,14 @@ if (e2e) {
 }
 if (!e2eOk) failures.push('end-to-end tests');
 if (!e2eOk && (!e2e || e2e.stats.unexpected === 0)) totals.failed++;
+
+// Every command of all five built-in lessons, run in the real guest with each
+// step's check (11 minutes on CI's 2 cores). LESSONS=none leaves it out, LESSONS=id,id runs only those.
+if (process.env.LESSONS !== 'none') {
+  const lessonsJson = path.join(results, 'lessons.json');
+  const lessonsOk = stage('Every lesson in the real guest (vitest)', bin('vitest'), vitestArgs(lessonsJson, LESSONS_TEST));
+  countVitest('lessons in the guest', lessonsOk, readJson(lessonsJson));
+}
 
 console.log(`\n${failures.length ? `Failed: ${failures.join(', ')}` : 'All stages passed.'}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -32,3 +32,14 @@ export async function sha256Hex(data: Uint8Array): Promise<string> {
 export function megabytes(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0);
 }
+
+/**
+ * Frees a buffer of ~100–300 MB (a v86 state) now rather than when the last
+ * reference to it is collected: transfer(0) detaches it and drops its bytes;
+ * where that is missing (Node 20), a clone takes them over and frees them when it is collected.
+ */
+export function releaseBuffer(buffer: ArrayBuffer): void {
+  const transferable = buffer as ArrayBuffer & { transfer?: (newLength: number) => ArrayBuffer };
+  if (transferable.transfer) transferable.transfer(0);
+  else structuredClone(buffer, { transfer: [buffer] });
+}

@@ -6,6 +6,7 @@
 import { V86 } from 'v86';
 import { AgentClient } from './agent-client';
 import { ByteBatcher } from './byte-batcher';
+import { releaseBuffer } from './bytes';
 import { ConsoleInput } from './console-input';
 import { diskPartPath } from './disk-parts';
 import { paceEmulator } from './emulator-pacing';
@@ -15,6 +16,7 @@ import { jitModulePages, limitJitModulePages } from './jit-module-pages';
 import { jitTableWasmLoader } from './jit-table';
 import type { GuestManifest } from './guest-manifest';
 import { LazyDisk } from './lazy-disk';
+import { restoreWithRamView } from './ram-view-restore';
 import { restoreMemorySparsely } from './sparse-restore';
 import { v86OptionsFromManifest, type ResolvePath, type V86Config } from './v86-options';
 
@@ -185,10 +187,11 @@ export class Machine {
         if (!stateBuffer) return resolveLoaded();
         stateBuffer
           .then((buffer) =>
-            this.emulator
-              .restore_state(buffer)
+            restoreWithRamView(this.emulator, buffer)
               .then(() => {
-                releaseRestoredState(buffer);
+                // Promises up the call chain (the save's load, the boot's fallbacks) hold the
+                // buffer for the machine's whole life; v86 has copied out what it keeps (state.js slices every buffer).
+                releaseBuffer(buffer);
                 return this.emulator.run();
               })
               .catch((err: unknown) => {
@@ -273,20 +276,6 @@ function uartBacklog(emulator: V86Instance, port: number): number | undefined {
   const internals = emulator as unknown as { v86?: { cpu?: { devices?: Record<string, { input?: { length?: unknown } }> } } };
   const length = internals.v86?.cpu?.devices?.[`uart${port}`]?.input?.length;
   return typeof length === 'number' ? length : undefined;
-}
-
-/**
- * Frees a restored state's bytes (~100–250 MB). Promises and closures up the call
- * chain (the save's load, the boot's fallbacks) still reference the buffer for the
- * machine's whole life; v86 copies out everything it keeps (its state.js slices
- * every buffer), so detaching the buffer by transferring it lets its memory go.
- */
-function releaseRestoredState(buffer: ArrayBuffer): void {
-  const transferable = buffer as ArrayBuffer & { transfer?: (newLength: number) => ArrayBuffer };
-  // transfer(0) frees the bytes at once; a clone that takes them over (Node 20 has no
-  // transfer) frees them only when it is collected.
-  if (transferable.transfer) transferable.transfer(0);
-  else structuredClone(buffer, { transfer: [buffer] });
 }
 
 function errorText(err: unknown): string {

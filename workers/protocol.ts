@@ -124,6 +124,7 @@ export interface SaveTimings {
   /** v86 save_state: the machine is paused for this part. */
   saveState?: number;
   compress: number;
+  /** Waiting for the frames' checksums after packing (they are taken while packing). */
   hash: number;
   /** IndexedDB transaction, from put to commit. */
   write: number;

@@ -20,50 +20,76 @@ export interface PackedState {
   rawBytes: number;
 }
 
-export async function packState(raw: Uint8Array, codec: FrameCodec = inThreadCodec): Promise<PackedState> {
+/** `onFrame` sees each frame as soon as it is packed (frames finish in any order). */
+export async function packState(
+  raw: Uint8Array,
+  codec: FrameCodec = inThreadCodec,
+  onFrame?: (frame: Uint8Array, index: number) => void,
+): Promise<PackedState> {
   const work: Array<Promise<Uint8Array>> = [];
   for (let offset = 0; offset < raw.length; offset += FRAME_BYTES) {
-    work.push(codec.compress(raw.subarray(offset, offset + FRAME_BYTES), ZSTD_LEVEL));
+    const index = work.length;
+    work.push(codec.compress(raw.subarray(offset, offset + FRAME_BYTES), ZSTD_LEVEL).then((frame) => {
+      onFrame?.(frame, index);
+      return frame;
+    }));
   }
   const frames = await Promise.all(work);
   return { frames, frameSizes: frames.map((f) => f.length), rawBytes: raw.length };
 }
 
-/** The raw state; throws if the frames do not add up to what was recorded. */
+/**
+ * The raw state, unpacked frame by frame as `read` delivers them (the next frame
+ * is read while the last one unpacks); throws if the frames do not add up to what
+ * was recorded. `frameSizes` must have been validated against the payload's length
+ * (validFrameSizes). `onFrame` sees each packed frame before it is unpacked.
+ */
 export async function unpackState(
-  packed: Uint8Array,
+  read: (offset: number, size: number) => Promise<Uint8Array>,
   frameSizes: readonly number[],
   rawBytes: number,
   codec: FrameCodec = inThreadCodec,
+  onFrame?: (frame: Uint8Array, index: number) => void,
 ): Promise<Uint8Array> {
-  // Every frame is checked before any is unpacked, so a damaged state fails
-  // here and leaves no unpacking behind whose failure nobody awaits.
-  const frames: Array<{ frame: Uint8Array; at: number; expected: number }> = [];
+  const raw = new Uint8Array(rawBytes);
+  const work: Array<Promise<void>> = [];
   let inOffset = 0;
   let outOffset = 0;
-  for (const size of frameSizes) {
-    const frame = packed.subarray(inOffset, inOffset + size);
-    if (frame.length !== size || !isZstd(frame)) throw new Error('a frame of the saved state is missing or damaged');
+  for (const [index, size] of frameSizes.entries()) {
     const expected = Math.min(FRAME_BYTES, rawBytes - outOffset);
     if (expected <= 0) throw new Error('the saved state has more frames than its recorded size');
-    frames.push({ frame, at: outOffset, expected });
+    const frame = await read(inOffset, size);
+    if (frame.length !== size || !isZstd(frame)) throw new Error('a frame of the saved state is missing or damaged');
+    onFrame?.(frame, index);
+    const at = outOffset;
+    const unpacked = codec.decompress(frame, expected).then((out) => {
+      if (out.length !== expected) throw new Error('a frame of the saved state unpacked to the wrong size');
+      raw.set(out, at);
+    });
+    // Awaited below; a failure after an earlier frame's throw has nobody left to tell.
+    unpacked.catch(() => undefined);
+    work.push(unpacked);
     inOffset += size;
     outOffset += expected;
   }
-  if (inOffset !== packed.length || outOffset !== rawBytes) throw new Error('the saved state does not add up to its recorded size');
-  const raw = new Uint8Array(rawBytes);
-  const work = frames.map(({ frame, at, expected }) =>
-    codec.decompress(frame, expected).then((out) => {
-      if (out.length !== expected) throw new Error('a frame of the saved state unpacked to the wrong size');
-      raw.set(out, at);
-    }),
-  );
+  if (outOffset !== rawBytes) throw new Error('the saved state does not add up to its recorded size');
   await Promise.all(work);
   return raw;
 }
 
 export function isZstd(data: Uint8Array): boolean {
   return data.length >= 4 && ZSTD_MAGIC.every((b, i) => data[i] === b);
+}
+
+/** `unpackState`'s reader for a payload that is in memory already. */
+export function readingFrom(payload: Uint8Array): (offset: number, size: number) => Promise<Uint8Array> {
+  return async (offset, size) => payload.subarray(offset, offset + size);
+}
+
+/** The frames of a packed state, as views into it; the sizes must have been validated. */
+export function splitFrames(packed: Uint8Array, frameSizes: readonly number[]): Uint8Array[] {
+  let offset = 0;
+  return frameSizes.map((size) => packed.subarray(offset, (offset += size)));
 }
 
 /** Frame sizes as recorded in metadata: positive integers adding up to the payload. */

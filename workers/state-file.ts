@@ -19,6 +19,8 @@ export interface StatePacking {
   frames?: number[];
   /** zstd: length of the raw v86 state. */
   rawBytes?: number;
+  /** zstd saves in IndexedDB: SHA-256 (hex) of each frame (state-checksum.ts); files carry none. */
+  frameSha256?: string[];
 }
 
 export interface StateFileMeta extends StatePacking {
@@ -26,7 +28,7 @@ export interface StateFileMeta extends StatePacking {
   savedAt: string;
   /** Length of the packed state. */
   bytes: number;
-  /** SHA-256 (hex) of the packed state. */
+  /** SHA-256 (hex) of the packed state (or, with `frameSha256`, of that list: state-checksum.ts). */
   sha256: string;
 }
 
@@ -79,13 +81,17 @@ export async function decodeStateFile(file: Uint8Array): Promise<{ meta: StateFi
 
 /** Why the packing fields cannot be used, or null when they can. */
 export function checkPacking(meta: StatePacking & { bytes: number }): string | null {
-  if (meta.encoding === undefined) return null;
+  if (meta.encoding === undefined) return meta.frameSha256 === undefined ? null : 'The state is damaged: it has frame checksums but no frames.';
   if (meta.encoding !== 'zstd') {
     return `The state is packed as "${String(meta.encoding)}", which this version of the lab cannot read. Is it from a newer version?`;
   }
   const rawBytes = meta.rawBytes;
   if (typeof rawBytes !== 'number' || !Number.isSafeInteger(rawBytes) || rawBytes <= 0 || !validFrameSizes(meta.frames, meta.bytes, rawBytes)) {
     return 'The state is damaged: its frame list does not match its size.';
+  }
+  const hashes = meta.frameSha256;
+  if (hashes !== undefined && (!Array.isArray(hashes) || hashes.length !== meta.frames!.length || !hashes.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h)))) {
+    return 'The state is damaged: its frame checksums do not match its frames.';
   }
   return null;
 }

@@ -5,25 +5,37 @@
 // one only reports why.
 //
 // A slot's data is a Blob of zstd frames (state-codec.ts): IndexedDB keeps
-// Blobs out of line, which spares a structured clone of ~100 MB. Saves from
-// before that are a gzip'd Uint8Array whose metadata has no `encoding`; they
-// still load.
+// Blobs out of line, which spares a structured clone of ~100 MB, and a resume
+// reads it a frame at a time, each hashed and unpacked as it arrives
+// (state-checksum.ts). Saves from before zstd are a gzip'd Uint8Array whose
+// metadata has no `encoding`; they still load.
 
 import { createStore, get, getMany, set, setMany, type UseStore } from 'idb-keyval';
 import type { SaveResult, SavedStateInfo } from './protocol';
-import { gunzip, megabytes, sha256Hex } from './bytes';
+import { gunzip, megabytes, releaseBuffer, sha256Hex } from './bytes';
 import type { FrameCodec } from './frame-codec';
-import { packState, unpackState } from './state-codec';
+import { checksumMatches, checksumOf, framesDigest, framesMatch, type StateChecksum } from './state-checksum';
+import { packState, readingFrom, unpackState } from './state-codec';
 import { checkPacking, decodeStateFile, encodeStateFile, type StatePacking } from './state-file';
 
 type Slot = SavedStateInfo['slot'];
 /** What a slot's metadata record holds: what the UI sees, plus how the data is packed. */
-type StoredMeta = SavedStateInfo & StatePacking;
+type StoredMeta = SavedStateInfo & StatePacking & StateChecksum;
+/** A slot's stored bytes, read whole or a range at a time (a Blob since zstd saves, a Uint8Array before). */
+interface StoredBytes {
+  size: number;
+  all(): Promise<Uint8Array>;
+  range(offset: number, size: number): Promise<Uint8Array>;
+}
+type Read =
+  | { ok: true; meta: StoredMeta; data: StoredBytes }
+  | { ok: false; reason: string; info: SavedStateInfo | null };
 type Checked =
   | { ok: true; meta: StoredMeta; payload: Uint8Array }
   | { ok: false; reason: string; info: SavedStateInfo | null };
 
 const CURRENT_KEY = 'current';
+const noop = () => undefined;
 const DAMAGED = 'Your saved lab is damaged (its checksum does not match), so it cannot be resumed safely.';
 const metaKey = (slot: Slot) => `meta-${slot}`;
 const dataKey = (slot: Slot) => `data-${slot}`;
@@ -61,28 +73,38 @@ export class StateStore {
   /** `onPacked` is awaited once the state is packed, before the checksum and the write. */
   async save(state: ArrayBuffer, guestBuildId: string, onPacked?: () => unknown): Promise<SaveResult> {
     const t0 = performance.now();
-    const packed = await packState(new Uint8Array(state), this.codec);
+    // Each frame is hashed as soon as it is packed, while the others still pack.
+    const frameHashes: Array<Promise<string>> = [];
+    const packed = await packState(new Uint8Array(state), this.codec, (frame, i) => {
+      frameHashes[i] = sha256Hex(frame);
+      // Awaited below; seen as handled until then, so a failure is this save's, not an unhandled rejection.
+      frameHashes[i].catch(noop);
+    });
     const packMs = performance.now() - t0;
     await onPacked?.();
     const t1 = performance.now();
-    const payload = concat(packed.frames, packed.frameSizes);
+    const frameSha256 = await Promise.all(frameHashes);
     const meta = {
       guestBuildId,
       savedAt: new Date().toISOString(),
-      bytes: payload.length,
-      sha256: await sha256Hex(payload),
+      bytes: packed.frameSizes.reduce((a, b) => a + b, 0),
+      sha256: await framesDigest(frameSha256),
       encoding: 'zstd' as const,
       frames: packed.frameSizes,
       rawBytes: packed.rawBytes,
+      frameSha256,
     };
     const t2 = performance.now();
     const since = (t: number) => Math.round(performance.now() - t);
     const timings = () => ({ compress: Math.round(packMs), hash: Math.round(t2 - t1), write: since(t2) });
+    const data = new Blob(packed.frames as Uint8Array<ArrayBuffer>[]);
+    // The Blob has its own copy of the frames (~100–150 MB): free theirs now, not when V8 gets to it.
+    for (const frame of packed.frames) if (frame.byteLength === frame.buffer.byteLength) releaseBuffer(frame.buffer as ArrayBuffer);
     try {
-      const saved = await this.writeNextSlot(meta, new Blob(packed.frames as Uint8Array<ArrayBuffer>[]));
+      const saved = await this.writeNextSlot(meta, data);
       return { ok: true, info: saved, ms: since(t0), timings: timings() };
     } catch (err) {
-      return { ok: false, error: await this.describeWriteError(err, payload.length), ms: since(t0), timings: timings() };
+      return { ok: false, error: await this.describeWriteError(err, meta.bytes), ms: since(t0), timings: timings() };
     }
   }
 
@@ -106,14 +128,35 @@ export class StateStore {
     this.prepare();
     const read = await this.readCurrent();
     if (!read.ok) return read;
-    const { meta, payload } = read;
+    const { meta, data } = read;
     const info = publicInfo(meta);
     // The checksum is computed while the frames unpack (restoring is what the
     // learner waits for); nothing unpacked is used unless it matches.
-    const intact = checksumMatches(meta, payload);
-    const unpacked = (
-      meta.encoding === 'zstd' ? unpackState(payload, meta.frames ?? [], meta.rawBytes ?? 0, this.codec) : gunzip(payload)
-    ).then((raw) => ({ raw }), () => null);
+    let intact: Promise<boolean>;
+    let unpacking: Promise<Uint8Array>;
+    if (meta.encoding === 'zstd' && meta.frameSha256) {
+      // Frame by frame: each is hashed and handed to the unpacking as it is read.
+      const hashes: Array<Promise<string>> = [];
+      unpacking = unpackState((offset, size) => data.range(offset, size), meta.frames!, meta.rawBytes!, this.codec, (frame, i) => {
+        hashes[i] = sha256Hex(frame);
+        hashes[i].catch(noop); // awaited once the unpacking has stopped
+      });
+      intact = unpacking.then(noop, noop).then(async () => {
+        const list = await Promise.all(hashes);
+        // A frame that was never read (the unpacking stopped at damage before it) counts as damaged.
+        return list.length === meta.frames!.length && framesMatch(meta, list);
+      });
+    } else {
+      const payload = data.all();
+      intact = payload.then((bytes) => checksumMatches(meta, bytes));
+      unpacking = payload.then((bytes) =>
+        meta.encoding === 'zstd'
+          ? unpackState(readingFrom(bytes), meta.frames!, meta.rawBytes!, this.codec)
+          : gunzip(bytes),
+      );
+    }
+    intact = intact.catch(() => false);
+    const unpacked = unpacking.then((raw) => ({ raw }), () => null);
     const expected = await expectedId;
     if (meta.guestBuildId !== expected) {
       if (!(await intact)) return { ok: false, info, reason: DAMAGED };
@@ -133,8 +176,9 @@ export class StateStore {
   async exportCurrent(): Promise<Uint8Array> {
     const checked = await this.readCurrentChecked();
     if (!checked.ok) throw new Error(checked.reason);
-    const { slot: _slot, ...meta } = checked.meta;
-    return encodeStateFile(meta, checked.payload);
+    // A file carries the SHA-256 of its whole payload (what state-file.ts checks), not frame checksums.
+    const { slot: _slot, frameSha256: _frames, ...meta } = checked.meta;
+    return encodeStateFile({ ...meta, sha256: await sha256Hex(checked.payload) }, checked.payload);
   }
 
   /**
@@ -142,7 +186,10 @@ export class StateStore {
    * a file from another guest build is rejected up front rather than at the next start.
    */
   async importFile(file: Uint8Array, expectedBuildId?: string): Promise<SavedStateInfo> {
-    const { meta, payload } = await decodeStateFile(file);
+    const { meta: fileMeta, payload } = await decodeStateFile(file);
+    // Stored like a save of this browser: with frame checksums when it has frames.
+    const { frameSha256: _ignored, ...rest } = fileMeta;
+    const meta = { ...rest, ...(await checksumOf(payload, rest)) };
     if (expectedBuildId !== undefined && meta.guestBuildId !== expectedBuildId) {
       throw new Error(
         `This state file was saved with another version of the lab machine (${meta.guestBuildId}); this lab runs ${expectedBuildId}.`,
@@ -157,24 +204,26 @@ export class StateStore {
 
   private async readCurrentChecked(): Promise<Checked> {
     const read = await this.readCurrent();
-    if (read.ok && !(await checksumMatches(read.meta, read.payload))) return { ok: false, info: publicInfo(read.meta), reason: DAMAGED };
-    return read;
+    if (!read.ok) return read;
+    const payload = await read.data.all();
+    if (!(await checksumMatches(read.meta, payload))) return { ok: false, info: publicInfo(read.meta), reason: DAMAGED };
+    return { ok: true, meta: read.meta, payload };
   }
 
-  /** The current slot's metadata and bytes, checked for everything but the checksum. */
-  private async readCurrent(): Promise<Checked> {
+  /** The current slot's metadata, and its bytes unread, checked for everything but the checksum. */
+  private async readCurrent(): Promise<Read> {
     const slot = await get<Slot>(CURRENT_KEY, this.store);
     if (slot !== 'a' && slot !== 'b') return { ok: false, info: null, reason: 'No saved lab in this browser yet.' };
-    const [meta, data] = await getMany<unknown>([metaKey(slot), dataKey(slot)], this.store);
+    const [meta, stored] = await getMany<unknown>([metaKey(slot), dataKey(slot)], this.store);
     if (!isInfo(meta)) {
       return { ok: false, info: null, reason: 'Your saved lab is damaged: its description is missing.' };
     }
     const info = publicInfo(meta);
     const packingError = checkPacking(meta);
     if (packingError) return { ok: false, info, reason: `Your saved lab cannot be resumed. ${packingError}` };
-    const payload = await bytesOf(data);
-    if (!payload || payload.length !== meta.bytes) return { ok: false, info, reason: DAMAGED };
-    return { ok: true, meta, payload };
+    const data = storedBytes(stored);
+    if (!data || data.size !== meta.bytes) return { ok: false, info, reason: DAMAGED };
+    return { ok: true, meta, data };
   }
 
   private async writeNextSlot(meta: Omit<StoredMeta, 'slot'>, data: Blob): Promise<SavedStateInfo> {
@@ -219,21 +268,18 @@ function publicInfo(meta: StoredMeta): SavedStateInfo {
   return { slot, guestBuildId, savedAt, bytes, sha256 };
 }
 
-/** A slot's data: a Blob since zstd saves, a Uint8Array before. */
-async function bytesOf(data: unknown): Promise<Uint8Array | null> {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof Blob) return new Uint8Array(await data.arrayBuffer());
-  return null;
-}
-
-function concat(parts: Uint8Array[], sizes: number[]): Uint8Array {
-  const out = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
+function storedBytes(data: unknown): StoredBytes | null {
+  if (data instanceof Uint8Array) {
+    return { size: data.length, all: async () => data, range: readingFrom(data) };
   }
-  return out;
+  if (data instanceof Blob) {
+    return {
+      size: data.size,
+      all: async () => new Uint8Array(await data.arrayBuffer()),
+      range: async (offset, size) => new Uint8Array(await data.slice(offset, offset + size).arrayBuffer()),
+    };
+  }
+  return null;
 }
 
 function isInfo(value: unknown): value is StoredMeta {
@@ -250,8 +296,4 @@ function isInfo(value: unknown): value is StoredMeta {
 
 async function defaultEstimate(): Promise<{ quota?: number; usage?: number }> {
   return (await globalThis.navigator?.storage?.estimate?.()) ?? {};
-}
-
-async function checksumMatches(meta: StoredMeta, payload: Uint8Array): Promise<boolean> {
-  return (await sha256Hex(payload)) === meta.sha256;
 }

@@ -2,6 +2,7 @@
 // the UI shows, and routes terminal I/O, exec and saves to the right place.
 
 import * as Comlink from 'comlink';
+import { releaseBuffer } from './bytes';
 import { DockerWarmUp } from './warm-up';
 import { bootWithFallback } from './boot';
 import type { GuestManifest } from './guest-manifest';
@@ -163,7 +164,12 @@ export class VmService implements VmApi {
       try {
         const state = await machine.saveState();
         saveState = Date.now() - t0;
-        result = await this.store.save(state, buildId, resume);
+        // Once packed, the raw state (up to ~350 MB after a build) is freed at once
+        // rather than whenever V8 collects it: the tab holds the guest's 512 MB besides.
+        result = await this.store.save(state, buildId, () => {
+          releaseBuffer(state);
+          return resume();
+        });
       } finally {
         await resume();
       }

@@ -1,9 +1,11 @@
 // A learner's save resumed in the real guest under v86, as the browser worker does
 // it (a buffer handed to the Machine): the guest carries on where it was, and the
-// state's bytes (~200 MB) are let go once v86 has restored them, and the lab's
-// JIT setting (one page per compiled module) holds after either kind of resume.
+// state's bytes (~200 MB) are let go once v86 has restored them, its RAM is
+// read in place (v86's layout is the one ram-view-restore.ts expects), and the
+// lab's JIT setting (one page per compiled module) holds after either kind of resume.
 import { afterAll, describe, expect, it } from 'vitest';
 import { openReleaseVm, type NodeVm } from '../../image-build/lib/node-vm.ts';
+import { lendPackedMemory } from '../../workers/ram-view-restore.ts';
 
 const machines: NodeVm[] = [];
 
@@ -12,7 +14,7 @@ afterAll(async () => {
 });
 
 describe('resuming a saved state in the real guest', () => {
-  it('carries on from the save, releases the state buffer and keeps the JIT setting', async () => {
+  it('carries on from the save, reads its RAM in place, releases the state buffer and keeps the JIT setting', async () => {
     const first = await openReleaseVm({ from: 'snapshot' });
     machines.push(first);
     await first.machine.agent.waitReady(120_000);
@@ -24,6 +26,10 @@ describe('resuming a saved state in the real guest', () => {
     machines.pop();
     const bytes = state.byteLength;
     expect(bytes).toBeGreaterThan(50 * 1024 * 1024);
+    // On a copy: the guest's packed RAM is found where v86 0.5 puts it, whole pages of it.
+    const ram = lendPackedMemory(state.slice(0));
+    expect(ram?.length).toBeGreaterThan(40 * 1024 * 1024);
+    expect(ram!.length % 4096).toBe(0);
 
     const resumed = await openReleaseVm({ from: { saved: state } });
     machines.push(resumed);

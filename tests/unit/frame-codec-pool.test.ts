@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inThreadCodec, type FrameCodec } from '../../workers/frame-codec';
 import { FrameCodecPool, type FrameReply, type FrameTask } from '../../workers/frame-codec-pool';
-import { FRAME_BYTES, packState, unpackState } from '../../workers/state-codec';
+import { FRAME_BYTES, packState, readingFrom, unpackState } from '../../workers/state-codec';
 
 /**
  * Stands in for a zstd-frame-worker: runs the real codec, answers after a
@@ -65,7 +65,7 @@ describe('FrameCodecPool', () => {
     expect(viaPool.frameSizes).toEqual(inThread.frameSizes);
     expect(Buffer.compare(Buffer.concat(viaPool.frames), Buffer.concat(inThread.frames))).toBe(0);
     const packed = new Uint8Array(Buffer.concat(viaPool.frames));
-    const back = await unpackState(packed, viaPool.frameSizes, viaPool.rawBytes, codec);
+    const back = await unpackState(readingFrom(packed), viaPool.frameSizes, viaPool.rawBytes, codec);
     expect(Buffer.compare(back, raw)).toBe(0);
     // Never more helpers than asked for, and both did work.
     expect(FakeHelper.made).toHaveLength(2);
@@ -98,7 +98,7 @@ describe('FrameCodecPool', () => {
     const raw = state();
     const packed = await packState(raw, codec);
     expect(fallbackCalls.filter((c) => c === 'compress')).toHaveLength(packed.frames.length);
-    const back = await unpackState(new Uint8Array(Buffer.concat(packed.frames)), packed.frameSizes, packed.rawBytes, codec);
+    const back = await unpackState(readingFrom(new Uint8Array(Buffer.concat(packed.frames))), packed.frameSizes, packed.rawBytes, codec);
     expect(Buffer.compare(back, raw)).toBe(0);
 
     const throwing = new FrameCodecPool({ createWorker: () => { throw new Error('no workers here'); }, size: 2, fallback });

@@ -87,8 +87,44 @@ describe('StateStore', () => {
     expect(info?.bytes).toBeLessThan(1024 * 1024 / 10);
     expect(info?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Number.isNaN(Date.parse(info?.savedAt ?? ''))).toBe(false);
-    expect(await sha256Hex(await slotBytes(backing, 'a'))).toBe(info?.sha256);
     expect(Object.keys(timings ?? {}).sort()).toEqual(['compress', 'hash', 'write']);
+    // Each stored frame's SHA-256 is recorded, and the state's sha256 is the digest of that list.
+    const meta = await get<{ frames: number[]; frameSha256: string[] }>('meta-a', backing);
+    const stored = await slotBytes(backing, 'a');
+    expect(meta?.frameSha256).toHaveLength(meta!.frames.length);
+    let offset = 0;
+    for (const [i, size] of meta!.frames.entries()) {
+      expect(await sha256Hex(stored.subarray(offset, (offset += size)))).toBe(meta!.frameSha256[i]);
+    }
+    expect(offset).toBe(stored.length);
+    expect(await sha256Hex(new TextEncoder().encode(meta!.frameSha256.join('\n')))).toBe(info?.sha256);
+  });
+
+  it('still loads a zstd save checksummed as a whole (before frame checksums)', async () => {
+    const backing = freshStore();
+    const store = new StateStore({ store: backing });
+    const state = new Uint8Array(fakeState(12, FRAME_BYTES + 4096));
+    await store.save(state.slice().buffer, 'build-1');
+    const { frameSha256: _dropped, ...meta } = (await get<Record<string, unknown>>('meta-a', backing))!;
+    await set('meta-a', { ...meta, sha256: await sha256Hex(await slotBytes(backing, 'a')) }, backing);
+    expectSameBytes(await loadedBytes(store, 'build-1'), state);
+  });
+
+  it('refuses a save whose frame checksums were changed, and does not delete it', async () => {
+    const backing = freshStore();
+    const store = new StateStore({ store: backing });
+    await store.save(fakeState(13, FRAME_BYTES + 4096), 'build-1');
+    const meta = (await get<{ frameSha256: string[] }>('meta-a', backing))!;
+    for (const [edit, reason] of [
+      [{ frameSha256: [...meta.frameSha256].reverse() }, /checksum/],
+      [{ frameSha256: meta.frameSha256.slice(1) }, /frame checksums do not match its frames/],
+    ] as const) {
+      await set('meta-a', { ...meta, ...edit }, backing);
+      const r = await store.load('build-1');
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.reason).toMatch(reason);
+      expect(await get('data-a', backing)).toBeInstanceOf(Blob);
+    }
   });
 
   it('round-trips a state larger than one zstd frame', async () => {
@@ -173,6 +209,20 @@ describe('StateStore', () => {
     expect(r.info?.slot).toBe('a');
     expectSameBytes(await slotBytes(backing, 'a'), corrupted);
     expect(await store.current()).not.toBeNull();
+  });
+
+  it('refuses a save whose later frame is damaged where the unpacking stops, and does not delete it', async () => {
+    const backing = freshStore();
+    const store = new StateStore({ store: backing });
+    await store.save(fakeState(14, 2 * FRAME_BYTES + 4096), 'build-1');
+    const { frames } = (await get<{ frames: number[] }>('meta-a', backing))!;
+    const corrupted = (await slotBytes(backing, 'a')).slice();
+    corrupted.fill(0, frames[0], frames[0]! + 4); // the second frame's zstd magic: unpacking stops before reading the third
+    await set('data-a', new Blob([corrupted]), backing);
+    const r = await store.load('build-1');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/checksum/);
+    expectSameBytes(await slotBytes(backing, 'a'), corrupted);
   });
 
   it('refuses a state from another guest build, and does not delete it', async () => {

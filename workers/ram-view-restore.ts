@@ -1,0 +1,97 @@
+// v86 restores an uncompressed state by first slicing every buffer out of it
+// (its state.js), the guest's packed RAM (100–330 MB) among them, and then
+// copying that RAM into the guest's memory page by page: the slice is a second
+// copy of the RAM, made on the resume's critical path and alive until V8
+// collects it. Here v86 is shown the same state with an empty RAM buffer (its
+// JSON index rewritten in place, padded with spaces so that no offset moves),
+// and its unpack_memory gets a view of the RAM inside the state instead.
+// A state not laid out as v86 0.5's (state format 6) is restored as v86 does it.
+// (The save side has the same double copy, in pack_memory and save_state;
+// writing the pages straight into the state made no measurable difference there.)
+
+const STATE_MAGIC = 0x86768676 | 0;
+const STATE_VERSION = 6;
+const INFO_START = 16;
+/** Where v86's CPU keeps its packed RAM in its state array (cpu.js get_state). */
+const PACKED_MEMORY_INDEX = 77;
+const SPACE = 0x20;
+
+/** The part of v86's emulator this module drives. */
+export interface RestorableEmulator {
+  v86?: { cpu?: { unpack_memory?: (bitmap: unknown, packed: Uint8Array) => void } };
+  restore_state(state: ArrayBuffer): Promise<void>;
+}
+
+interface BufferInfo {
+  offset: number;
+  length: number;
+}
+
+interface StateIndex {
+  infoLength: number;
+  info: { buffer_infos: BufferInfo[]; state: unknown[] };
+  /** The RAM's entry in `info.buffer_infos`, and its index there. */
+  memory: BufferInfo;
+  memoryId: number;
+  blockStart: number;
+}
+
+/** The state's JSON index, if it is laid out as v86 0.5 writes it. */
+function readIndex(state: ArrayBuffer): StateIndex | null {
+  if (state.byteLength < INFO_START) return null;
+  const header = new Int32Array(state, 0, 4);
+  const infoLength = header[3]!;
+  if (header[0] !== STATE_MAGIC || header[1] !== STATE_VERSION || header[2] !== state.byteLength) return null;
+  if (infoLength <= 0 || INFO_START + infoLength > state.byteLength) return null;
+  let info: { buffer_infos?: unknown; state?: unknown };
+  try {
+    info = JSON.parse(new TextDecoder().decode(new Uint8Array(state, INFO_START, infoLength))) as typeof info;
+  } catch {
+    return null;
+  }
+  const buffers = info.buffer_infos;
+  if (!Array.isArray(buffers) || !Array.isArray(info.state)) return null;
+  const ref = info.state[PACKED_MEMORY_INDEX] as { __state_type__?: unknown; buffer_id?: unknown } | undefined;
+  if (ref?.__state_type__ !== 'Uint8Array' || typeof ref.buffer_id !== 'number') return null;
+  const blockStart = (INFO_START + infoLength + 3) & ~3;
+  const valid = (b: BufferInfo | undefined): b is BufferInfo =>
+    !!b && Number.isSafeInteger(b.offset) && Number.isSafeInteger(b.length) && b.offset >= 0 && b.length >= 0 && blockStart + b.offset + b.length <= state.byteLength;
+  const memory = buffers[ref.buffer_id] as BufferInfo | undefined;
+  if (!(buffers as Array<BufferInfo | undefined>).every(valid) || !memory) return null;
+  return { infoLength, info: info as StateIndex['info'], memory, memoryId: ref.buffer_id, blockStart };
+}
+
+/**
+ * Takes the packed RAM out of what v86 will read: rewrites the state's JSON
+ * index so that the RAM buffer is empty, and returns a view of the RAM bytes.
+ * Returns null, with the state untouched, if it is not laid out as expected.
+ */
+export function lendPackedMemory(state: ArrayBuffer): Uint8Array | null {
+  const index = readIndex(state);
+  if (!index || index.memory.length === 0) return null;
+  const { info, memory, memoryId, blockStart, infoLength } = index;
+  const view = new Uint8Array(state, blockStart + memory.offset, memory.length);
+  const rewritten = new TextEncoder().encode(JSON.stringify({ ...info, buffer_infos: info.buffer_infos.map((b, id) => (id === memoryId ? { ...b, length: 0 } : b)) }));
+  if (rewritten.length > infoLength) return null;
+  const infoBytes = new Uint8Array(state, INFO_START, infoLength);
+  infoBytes.set(rewritten);
+  infoBytes.fill(SPACE, rewritten.length);
+  return view;
+}
+
+/**
+ * Restores `state` into the emulator without v86's copy of the guest's RAM. The
+ * state's bytes must stay as they are until this resolves (its RAM is read in place).
+ */
+export async function restoreWithRamView(emulator: RestorableEmulator, state: ArrayBuffer): Promise<void> {
+  const cpu = emulator.v86?.cpu;
+  const unpack = cpu?.unpack_memory;
+  const ram = unpack ? lendPackedMemory(state) : null;
+  if (!cpu || !unpack || !ram) return emulator.restore_state(state);
+  cpu.unpack_memory = (bitmap, packed) => unpack.call(cpu, bitmap, packed.length === 0 ? ram : packed);
+  try {
+    await emulator.restore_state(state);
+  } finally {
+    cpu.unpack_memory = unpack;
+  }
+}
