@@ -11,6 +11,8 @@ import type { AgentExecResult } from '../workers/agent-client.ts';
 import type { StartMilestone, StartMilestoneName, StartResult } from '../workers/protocol.ts';
 
 const PORT = 4179;
+/** Reloads that resume the save; the figure is their median. */
+const RELOADS = 3;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 async function serve(): Promise<ChildProcess> {
@@ -129,15 +131,25 @@ export async function benchBrowser(): Promise<Figure[]> {
     figures.push({ name: 'tab_memory_mb', value: afterSave.all, unit: 'MB' });
     figures.push({ name: 'tab_renderer_memory_mb', value: afterSave.tab, unit: 'MB' });
 
-    started = Date.now();
-    await page.reload();
-    const restored = await waitReady(page);
-    figures.push({ name: 'restore_s', value: round((Date.now() - started) / 1000), unit: 's' });
-    figures.push({ name: `ready_from_cache_s`, value: round((Date.now() - started) / 1000), unit: 's' });
-    figures.push(...resumeBreakdown(restored));
-    await new Promise((resolve) => setTimeout(resolve, 10_000));
-    figures.push({ name: 'tab_renderer_memory_after_restore_mb', value: chromiumMemoryMb(profile).tab, unit: 'MB' });
-    if (restored.source !== 'saved') console.warn(`after the reload the lab came from "${restored.source}", not from the saved state`);
+    // One reload is at the mercy of whatever else the 2 cores were doing: three,
+    // reported as their median (with each run), the breakdown that of the median run.
+    const reloads: Array<{ s: number; ready: Ready }> = [];
+    for (let i = 0; i < RELOADS; i++) {
+      started = Date.now();
+      await page.reload();
+      const ready = await waitReady(page);
+      reloads.push({ s: round((Date.now() - started) / 1000), ready });
+      if (ready.source !== 'saved') console.warn(`after reload ${i + 1} the lab came from "${ready.source}", not from the saved state`);
+      if (i === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 10_000));
+        figures.push({ name: 'tab_renderer_memory_after_restore_mb', value: chromiumMemoryMb(profile).tab, unit: 'MB' });
+      }
+    }
+    const median = [...reloads].sort((a, b) => a.s - b.s)[Math.floor(reloads.length / 2)]!;
+    const runs = reloads.map((r) => r.s);
+    figures.push({ name: 'restore_s', value: median.s, unit: 's', runs });
+    figures.push({ name: `ready_from_cache_s`, value: median.s, unit: 's', runs });
+    figures.push(...resumeBreakdown(median.ready));
     return figures;
   } finally {
     await context.close();

@@ -190,7 +190,8 @@ export class Machine {
             restoreWithRamView(this.emulator, buffer)
               .then(() => {
                 // Promises up the call chain (the save's load, the boot's fallbacks) hold the
-                // buffer for the machine's whole life; v86 has copied out what it keeps (state.js slices every buffer).
+                // buffer for the machine's whole life; v86 has copied out what it keeps
+                // (state.js slices every buffer, the RAM went into guest memory).
                 releaseBuffer(buffer);
                 return this.emulator.run();
               })
