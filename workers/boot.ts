@@ -30,6 +30,11 @@ export interface BootEnv {
 
 export interface Booted {
   machine: Machine;
+  /**
+   * Settles once a resumed guest has the browser's time (whether or not that
+   * worked); commands a learner sends should wait for it.
+   */
+  clockSet: Promise<void>;
   source: StartSource;
   fallbackReasons: string[];
   refused: { info: SavedStateInfo; reason: string } | null;
@@ -44,8 +49,8 @@ export async function bootWithFallback(env: BootEnv, from: StartSource): Promise
     from === 'saved' ? ['saved', 'snapshot', 'cold'] : from === 'snapshot' ? ['snapshot', 'cold'] : ['cold'];
   for (const source of order) {
     try {
-      const machine = await run.attempt(source);
-      return { machine, source, fallbackReasons, refused: run.refused };
+      const { machine, clockSet } = await run.attempt(source);
+      return { machine, clockSet, source, fallbackReasons, refused: run.refused };
     } catch (err) {
       if (source === 'cold' || !(err instanceof Fallback)) throw err;
       fallbackReasons.push(err.message);
@@ -61,7 +66,7 @@ class BootRun {
 
   constructor(private readonly env: BootEnv) {}
 
-  async attempt(source: StartSource): Promise<Machine> {
+  async attempt(source: StartSource): Promise<{ machine: Machine; clockSet: Promise<void> }> {
     const { env } = this;
     if (source === 'saved') {
       this.progress('loading-manifest', 'Looking for your saved lab');
@@ -87,10 +92,10 @@ class BootRun {
       }
       return this.resume({ kind: 'snapshot', url: env.resolve(snapshot.path) }, 'The ready-made snapshot could not be used');
     }
-    return this.coldBoot();
+    return { machine: await this.coldBoot(), clockSet: Promise.resolve() };
   }
 
-  private async resume(state: MachineState, failure: string): Promise<Machine> {
+  private async resume(state: MachineState, failure: string): Promise<{ machine: Machine; clockSet: Promise<void> }> {
     const machine = this.createMachine(state);
     try {
       await this.loadWithWatchdog(machine);
@@ -98,13 +103,17 @@ class BootRun {
       this.progress('restoring', 'Resuming the lab machine');
       await machine.started;
       this.env.onMilestone('emulator-started');
-      // The clock request travels with the first ping: one round trip less before
-      // the prompt. Should it fail (an agent slow to come back), it is sent again after the ping.
-      const [, clockSet] = await Promise.all([pingUntil(machine, RESUME_PING_MS), setGuestClock(machine)]);
+      // The clock request travels with the first ping, but the lab is ready once
+      // the ping answers: setting the clock runs `date` in the guest, 0.1–0.2 s
+      // while v86's JIT is cold after a restore, and a learner cannot type a
+      // command that fast (the lab's own commands wait for `clockSet`). Should it
+      // fail (an agent slow to come back), it is sent again.
+      const clock = setGuestClock(machine);
+      await pingUntil(machine, RESUME_PING_MS);
       this.env.onMilestone('agent-answered');
-      if (!clockSet) await setGuestClock(machine);
+      const clockSet = clock.then((ok) => ok || setGuestClock(machine)).then(() => undefined);
       this.greet(machine, state);
-      return machine;
+      return { machine, clockSet };
     } catch (err) {
       await this.dispose(machine);
       // A saved state refused while the emulator loaded says why itself.

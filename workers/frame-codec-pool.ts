@@ -66,6 +66,17 @@ export class FrameCodecPool implements FrameCodec {
     this.armIdleTimer();
   }
 
+  /**
+   * Ends the helpers now if none has work, rather than after `idleMs`: a save
+   * or a resume is done, and their zstd heaps (tens of MB each) go at once.
+   */
+  release(): void {
+    if (this.queue.length === 0 && this.helpers.every((h) => h.pending.size === 0)) {
+      clearTimeout(this.idleTimer);
+      this.dispose();
+    }
+  }
+
   /** Ends every helper; tasks still queued or running are rejected. */
   dispose(): void {
     for (const helper of this.helpers.splice(0)) this.end(helper, new Error('the frame codec was stopped'));

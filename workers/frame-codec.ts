@@ -12,6 +12,8 @@ export interface FrameCodec {
   decompress(frame: Uint8Array, size: number): Promise<Uint8Array>;
   /** Work is coming soon: get ready for it (a pool starts its helpers). */
   prepare?(): void;
+  /** No more work for now: give memory back (a pool ends its idle helpers). */
+  release?(): void;
 }
 
 export type FrameOp = 'compress' | 'decompress';

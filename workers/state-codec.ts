@@ -20,22 +20,27 @@ export interface PackedState {
   rawBytes: number;
 }
 
-/** `onFrame` sees each frame as soon as it is packed (frames finish in any order). */
+/**
+ * `onFrame` sees each frame as soon as it is packed (frames finish in any
+ * order) and may take it: free its buffer, say, once it has been stored.
+ */
 export async function packState(
   raw: Uint8Array,
   codec: FrameCodec = inThreadCodec,
   onFrame?: (frame: Uint8Array, index: number) => void,
 ): Promise<PackedState> {
   const work: Array<Promise<Uint8Array>> = [];
+  const frameSizes: number[] = [];
   for (let offset = 0; offset < raw.length; offset += FRAME_BYTES) {
     const index = work.length;
     work.push(codec.compress(raw.subarray(offset, offset + FRAME_BYTES), ZSTD_LEVEL).then((frame) => {
+      frameSizes[index] = frame.length;
       onFrame?.(frame, index);
       return frame;
     }));
   }
   const frames = await Promise.all(work);
-  return { frames, frameSizes: frames.map((f) => f.length), rawBytes: raw.length };
+  return { frames, frameSizes, rawBytes: raw.length };
 }
 
 /**

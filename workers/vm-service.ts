@@ -32,6 +32,8 @@ const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 export class VmService implements VmApi {
   private listeners: VmListeners | null = null;
   private machine: Machine | null = null;
+  /** The agent's requests wait for this: a resumed guest's clock being set (boot.ts). */
+  private clockSet: Promise<void> = Promise.resolve();
   private warmUp: DockerWarmUp | null = null;
   private manifest: GuestManifest | null = null;
   private lastStart: StartOptions | null = null;
@@ -91,19 +93,25 @@ export class VmService implements VmApi {
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const { background, ...agentOptions } = options;
     if (!background) this.warmUp?.stop();
-    const r = await this.requireMachine().agent.exec(command, {
+    const agent = this.requireMachine().agent;
+    await this.clockSet;
+    const r = await agent.exec(command, {
       ...agentOptions,
       timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
     });
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, ms: r.ms, timedOut: r.timedOut, truncated: r.truncated };
   }
 
-  writeFile(path: string, data: Uint8Array | string, mode?: number): Promise<void> {
-    return this.requireMachine().agent.writeFile(path, data, mode);
+  async writeFile(path: string, data: Uint8Array | string, mode?: number): Promise<void> {
+    const agent = this.requireMachine().agent;
+    await this.clockSet;
+    return agent.writeFile(path, data, mode);
   }
 
-  readFile(path: string): Promise<Uint8Array> {
-    return this.requireMachine().agent.readFile(path);
+  async readFile(path: string): Promise<Uint8Array> {
+    const agent = this.requireMachine().agent;
+    await this.clockSet;
+    return agent.readFile(path);
   }
 
   async httpRequest(request: HttpRequest): Promise<HttpResponse> {
@@ -218,6 +226,7 @@ export class VmService implements VmApi {
         options.from,
       );
       this.machine = booted.machine;
+      this.clockSet = booted.clockSet;
       this.setStatus({ phase: 'ready', source: booted.source, refusedState: booted.refused, lastHeartbeatMs: Date.now() });
       this.progress({ phase: 'ready', detail: 'Ready', bytesLoaded: 0, bytesTotal: 0 });
       await this.applyWinsize();

@@ -18,11 +18,13 @@ async function corruptSavedState(page: Page): Promise<string> {
       });
     const store = () => db.transaction('states', 'readwrite').objectStore('states');
     const slot = (await request(store().get('current'))) as string;
-    // A Blob since zstd saves, a Uint8Array before.
-    const data = (await request(store().get(`data-${slot}`))) as Blob | Uint8Array;
+    // The frames under data-<slot>-0, -1, …; older saves: one Blob, or a Uint8Array before zstd.
+    const { dataParts } = (await request(store().get(`meta-${slot}`))) as { dataParts?: number };
+    const key = dataParts === undefined ? `data-${slot}` : `data-${slot}-${dataParts >> 1}`;
+    const data = (await request(store().get(key))) as Blob | Uint8Array;
     const damaged = data instanceof Blob ? new Uint8Array(await data.arrayBuffer()) : data.slice();
     for (let i = 0; i < 64; i++) damaged[(damaged.length >> 1) + i] ^= 0xa5;
-    await request(store().put(data instanceof Blob ? new Blob([damaged]) : damaged, `data-${slot}`));
+    await request(store().put(data instanceof Blob ? new Blob([damaged]) : damaged, key));
     db.close();
     return slot;
   });

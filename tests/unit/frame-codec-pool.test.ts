@@ -88,6 +88,22 @@ describe('FrameCodecPool', () => {
     codec.dispose();
   });
 
+  it('ends its helpers at once on release(), but not while they have work', async () => {
+    FakeHelper.made = [];
+    const codec = pool(2, 'work', 60_000);
+    const frame = new Uint8Array(1000).fill(9);
+    const busy = codec.compress(frame, 1);
+    codec.release();
+    expect(FakeHelper.made.some((h) => h.terminated)).toBe(false);
+    const packed = await busy;
+    codec.release();
+    expect(FakeHelper.made.length).toBeGreaterThan(0);
+    expect(FakeHelper.made.every((h) => h.terminated)).toBe(true);
+    // Work after that starts new helpers.
+    expect(Buffer.compare(await codec.decompress(packed, 1000), frame)).toBe(0);
+    codec.dispose();
+  });
+
   it('redoes the work on this thread when helpers cannot run', async () => {
     const fallbackCalls: string[] = [];
     const fallback: FrameCodec = {

@@ -1,6 +1,7 @@
-import { get, set, setMany } from 'idb-keyval';
+import { get, keys, set, setMany } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
 import { gzip, sha256Hex } from '../../workers/bytes';
+import { inThreadCodec, type FrameCodec } from '../../workers/frame-codec';
 import { FRAME_BYTES } from '../../workers/state-codec';
 import { StateStore } from '../../workers/state-store';
 import { failingWrites, freshStore } from './helpers/fake-store';
@@ -13,12 +14,30 @@ function fakeState(seed: number, size = 256 * 1024): ArrayBuffer {
   return bytes.buffer;
 }
 
+/** A slot's stored values: its parts (`data-a-0`, …) or, in older saves, its one `data-a`. */
+async function slotParts(backing: ReturnType<typeof freshStore>, slot: 'a' | 'b'): Promise<Array<[string, Blob | Uint8Array]>> {
+  const meta = await get<{ dataParts?: number }>(`meta-${slot}`, backing);
+  const names = meta?.dataParts === undefined ? [`data-${slot}`] : Array.from({ length: meta.dataParts }, (_, i) => `data-${slot}-${i}`);
+  return Promise.all(names.map(async (name) => {
+    const value = await get<Blob | Uint8Array>(name, backing);
+    if (!(value instanceof Blob || value instanceof Uint8Array)) throw new Error(`${name} holds no data`);
+    return [name, value] as [string, Blob | Uint8Array];
+  }));
+}
+
 /** A slot's stored bytes, whatever form they are kept in. */
 async function slotBytes(backing: ReturnType<typeof freshStore>, slot: 'a' | 'b'): Promise<Uint8Array> {
-  const data = await get<Blob | Uint8Array>(`data-${slot}`, backing);
-  if (data instanceof Blob) return new Uint8Array(await data.arrayBuffer());
-  if (data instanceof Uint8Array) return data;
-  throw new Error(`slot ${slot} holds no data`);
+  const parts = await Promise.all((await slotParts(backing, slot)).map(async ([, v]) => (v instanceof Blob ? new Uint8Array(await v.arrayBuffer()) : v)));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** Replaces a slot's stored bytes behind the store's back, part by part as they were kept. */
+async function setSlotBytes(backing: ReturnType<typeof freshStore>, slot: 'a' | 'b', bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  for (const [name, value] of await slotParts(backing, slot)) {
+    const size = value instanceof Blob ? value.size : value.length;
+    await set(name, new Blob([bytes.slice(offset, (offset += size))]), backing);
+  }
 }
 
 /** Typed-array equality without vitest's element-by-element diff, which takes seconds at this size. */
@@ -67,16 +86,47 @@ describe('StateStore', () => {
     await expect(store.load(Promise.reject(new Error('no manifest')))).rejects.toThrow('no manifest');
   });
 
-  it('calls onPacked once the frames are packed and before anything is written', async () => {
+  it('calls onPacked once the frames are packed and before the save is made current', async () => {
     const backing = freshStore();
     const store = new StateStore({ store: backing });
     const seen: Array<unknown> = [];
     const result = await store.save(fakeState(5), 'build-1', async () => {
-      seen.push(await get('current', backing), await get('data-a', backing));
+      seen.push(await get('current', backing), await get('meta-a', backing));
     });
     expect(result.ok).toBe(true);
     expect(seen).toEqual([undefined, undefined]);
     expect(await get('current', backing)).toBe('a');
+  });
+
+  it('stores each frame as soon as it is packed, while later frames still pack', async () => {
+    const backing = freshStore();
+    // The last frame packs only once the first is in IndexedDB: a save that
+    // wrote only after packing would never finish.
+    const codec: FrameCodec = {
+      compress: async (frame, level) => {
+        if (frame.length < FRAME_BYTES) {
+          while ((await get('data-a-0', backing)) === undefined) await new Promise((r) => setTimeout(r, 5));
+        }
+        return inThreadCodec.compress(frame, level);
+      },
+      decompress: (frame, size) => inThreadCodec.decompress(frame, size),
+    };
+    const state = fakeState(15, FRAME_BYTES + 4096);
+    const saved = await new StateStore({ store: backing, codec }).save(state, 'build-1');
+    expect(saved.ok).toBe(true);
+    expect(await get('meta-a', backing)).toMatchObject({ dataParts: 2 });
+    expect((await keys(backing)).filter((k) => String(k).startsWith('data-')).sort()).toEqual(['data-a-0', 'data-a-1']);
+    expectSameBytes(await loadedBytes(new StateStore({ store: backing }), 'build-1'), state);
+  });
+
+  it('clears the slot it rewrites: parts of an older layout or of a save that died halfway', async () => {
+    const backing = freshStore();
+    const store = new StateStore({ store: backing });
+    await store.save(fakeState(1), 'build-1');
+    await setMany([['data-b', new Uint8Array(8)], ['data-b-7', new Blob([new Uint8Array(8)])], ['data-bb', 'unrelated']], backing);
+    expect((await store.save(fakeState(2), 'build-1')).info?.slot).toBe('b');
+    expect((await keys(backing)).map(String).sort()).toEqual(['current', 'data-a-0', 'data-b-0', 'data-bb', 'meta-a', 'meta-b']);
+    expectSameBytes(await loadedBytes(store, 'build-1'), fakeState(2));
   });
 
   it('compresses the state and records its size and sha256', async () => {
@@ -105,8 +155,10 @@ describe('StateStore', () => {
     const store = new StateStore({ store: backing });
     const state = new Uint8Array(fakeState(12, FRAME_BYTES + 4096));
     await store.save(state.slice().buffer, 'build-1');
-    const { frameSha256: _dropped, ...meta } = (await get<Record<string, unknown>>('meta-a', backing))!;
-    await set('meta-a', { ...meta, sha256: await sha256Hex(await slotBytes(backing, 'a')) }, backing);
+    // An older save kept all its frames under one key.
+    const stored = await slotBytes(backing, 'a');
+    const { frameSha256: _dropped, dataParts: _parts, ...meta } = (await get<Record<string, unknown>>('meta-a', backing))!;
+    await setMany([['meta-a', { ...meta, sha256: await sha256Hex(stored) }], ['data-a', new Blob([stored as Uint8Array<ArrayBuffer>])]], backing);
     expectSameBytes(await loadedBytes(store, 'build-1'), state);
   });
 
@@ -123,7 +175,7 @@ describe('StateStore', () => {
       const r = await store.load('build-1');
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.reason).toMatch(reason);
-      expect(await get('data-a', backing)).toBeInstanceOf(Blob);
+      expect((await slotBytes(backing, 'a')).length).toBeGreaterThan(0);
     }
   });
 
@@ -163,7 +215,7 @@ describe('StateStore', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.reason).toMatch(/packed as "brotli", which this version of the lab cannot read/);
-    expect(await get('data-a', backing)).toBeInstanceOf(Blob);
+    expect((await slotBytes(backing, 'a')).length).toBeGreaterThan(0);
   });
 
   it('keeps the last good state when the data write fails', async () => {
@@ -185,11 +237,14 @@ describe('StateStore', () => {
     const backing = freshStore();
     const store = new StateStore({ store: backing });
     await store.save(fakeState(1), 'build-1');
-    // Second save: the slot write (write #1) lands, the pointer flip (write #2) does not.
+    // Second save: clearing slot b (write #1) and its one frame (#2) land, its
+    // metadata and the pointer (#3, one transaction) do not.
     const interrupted = new StateStore({
-      store: failingWrites(backing, (n) => n === 2, () => new Error('tab closed')),
+      store: failingWrites(backing, (n) => n === 3, () => new Error('tab closed')),
     });
     expect((await interrupted.save(fakeState(2), 'build-1')).ok).toBe(false);
+    expect(await get('data-b-0', backing)).toBeInstanceOf(Blob);
+    expect(await get('meta-b', backing)).toBeUndefined();
     expectSameBytes(await loadedBytes(store, 'build-1'), fakeState(1));
     expect(await get('current', backing)).toBe('a');
   });
@@ -200,7 +255,7 @@ describe('StateStore', () => {
     await store.save(fakeState(1), 'build-1');
     const corrupted = (await slotBytes(backing, 'a')).slice();
     corrupted[corrupted.length >> 1] ^= 0xff;
-    await set('data-a', new Blob([corrupted]), backing);
+    await setSlotBytes(backing, 'a', corrupted);
 
     const r = await store.load('build-1');
     expect(r.ok).toBe(false);
@@ -218,7 +273,7 @@ describe('StateStore', () => {
     const { frames } = (await get<{ frames: number[] }>('meta-a', backing))!;
     const corrupted = (await slotBytes(backing, 'a')).slice();
     corrupted.fill(0, frames[0], frames[0]! + 4); // the second frame's zstd magic: unpacking stops before reading the third
-    await set('data-a', new Blob([corrupted]), backing);
+    await setSlotBytes(backing, 'a', corrupted);
     const r = await store.load('build-1');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(/checksum/);
@@ -234,7 +289,7 @@ describe('StateStore', () => {
     if (r.ok) return;
     expect(r.reason).toMatch(/another version of the lab machine \(build-1, this one is build-2\)/);
     expect(r.info?.guestBuildId).toBe('build-1');
-    expect(await get('data-a', backing)).toBeInstanceOf(Blob);
+    expect((await slotBytes(backing, 'a')).length).toBeGreaterThan(0);
   });
 
   it('says plainly when nothing was saved yet', async () => {
