@@ -7,10 +7,10 @@
 // Vite bundles a worker only from a literal `new Worker(new URL(...))` the
 // caller writes.
 
-import { inThreadCodec, runFrame, type FrameCodec, type FrameOp } from './frame-codec';
+import { inThreadCodec, runFrame, type FrameCodec, type FrameOp, type FrameOutput, type StoredFrame } from './frame-codec';
 
 export type FrameTask = { id: number; op: FrameOp; frame: Uint8Array; arg: number };
-export type FrameReply = { id: number; ok: true; bytes: Uint8Array } | { id: number; ok: false; error: string };
+export type FrameReply = { id: number; ok: true; result: FrameOutput } | { id: number; ok: false; error: string };
 
 interface Helper {
   worker: Worker;
@@ -22,7 +22,7 @@ interface Queued {
   op: FrameOp;
   frame: Uint8Array;
   arg: number;
-  resolve(bytes: Uint8Array): void;
+  resolve(result: FrameOutput): void;
   reject(err: Error): void;
 }
 
@@ -50,11 +50,16 @@ export class FrameCodecPool implements FrameCodec {
   }
 
   compress(frame: Uint8Array, level: number): Promise<Uint8Array> {
-    return this.submit('compress', frame, level);
+    return this.submit('compress', frame, level) as Promise<Uint8Array>;
   }
 
   decompress(frame: Uint8Array, size: number): Promise<Uint8Array> {
-    return this.submit('decompress', frame, size);
+    return this.submit('decompress', frame, size) as Promise<Uint8Array>;
+  }
+
+  /** The helper also hashes the frame and makes its Blob: its bytes never come back to this thread. */
+  pack(frame: Uint8Array, level: number): Promise<StoredFrame> {
+    return this.submit('pack', frame, level) as Promise<StoredFrame>;
   }
 
   /** Starts every helper now, so that their start-up (~0.2 s) overlaps whatever comes before the frames. */
@@ -83,10 +88,10 @@ export class FrameCodecPool implements FrameCodec {
     for (const task of this.queue.splice(0)) task.reject(new Error('the frame codec was stopped'));
   }
 
-  private submit(op: FrameOp, frame: Uint8Array, arg: number): Promise<Uint8Array> {
+  private submit(op: FrameOp, frame: Uint8Array, arg: number): Promise<FrameOutput> {
     if (this.broken) return runFrame(this.fallback, op, frame, arg);
     clearTimeout(this.idleTimer);
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<FrameOutput>((resolve, reject) => {
       this.queue.push({ op, frame, arg, resolve, reject });
       this.dispatch();
     });
@@ -143,7 +148,7 @@ export class FrameCodecPool implements FrameCodec {
     const task = helper.pending.get(reply.id);
     if (!task) return;
     helper.pending.delete(reply.id);
-    if (reply.ok) task.resolve(reply.bytes);
+    if (reply.ok) task.resolve(reply.result);
     else task.reject(new Error(reply.error));
     this.dispatch();
   }

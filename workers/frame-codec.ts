@@ -5,22 +5,46 @@
 // worker still answers messages in between.
 
 import { compress, decompress, init } from '@bokuweb/zstd-wasm';
+import { sha256Hex } from './bytes';
+
+/**
+ * A packed frame on its way to storage: its bytes in a Blob, their SHA-256
+ * (hex) and length. A helper that packs a save's frame hands back this rather
+ * than the bytes, so the thread that stores it never holds them.
+ */
+export interface StoredFrame {
+  blob: Blob;
+  sha256: string;
+  size: number;
+}
 
 export interface FrameCodec {
   compress(frame: Uint8Array, level: number): Promise<Uint8Array>;
   /** `size`: the frame's unpacked length, known from the state's metadata. */
   decompress(frame: Uint8Array, size: number): Promise<Uint8Array>;
+  /** Packs a frame for storage (see StoredFrame); `packForStorage` does it with `compress` where this is missing. */
+  pack?(frame: Uint8Array, level: number): Promise<StoredFrame>;
   /** Work is coming soon: get ready for it (a pool starts its helpers). */
   prepare?(): void;
   /** No more work for now: give memory back (a pool ends its idle helpers). */
   release?(): void;
 }
 
-export type FrameOp = 'compress' | 'decompress';
+export type FrameOp = 'compress' | 'decompress' | 'pack';
+export type FrameOutput = Uint8Array | StoredFrame;
 
 /** One frame through `codec`: `arg` is the level to pack at, or the unpacked length. */
-export function runFrame(codec: FrameCodec, op: FrameOp, frame: Uint8Array, arg: number): Promise<Uint8Array> {
+export function runFrame(codec: FrameCodec, op: FrameOp, frame: Uint8Array, arg: number): Promise<FrameOutput> {
+  if (op === 'pack') return packForStorage(codec, frame, arg);
   return op === 'compress' ? codec.compress(frame, arg) : codec.decompress(frame, arg);
+}
+
+export async function packForStorage(codec: FrameCodec, frame: Uint8Array, level: number): Promise<StoredFrame> {
+  if (codec.pack) return codec.pack(frame, level);
+  const packed = await codec.compress(frame, level);
+  // The Blob takes a copy; the hash reads the bytes before anything else can change them.
+  const sha256 = sha256Hex(packed);
+  return { blob: new Blob([packed as Uint8Array<ArrayBuffer>]), sha256: await sha256, size: packed.length };
 }
 
 let wasmUrl: string | undefined;

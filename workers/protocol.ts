@@ -123,10 +123,9 @@ export interface SaveResult {
 export interface SaveTimings {
   /** v86 save_state: the machine is paused for this part. */
   saveState?: number;
+  /** Packing the frames (each hashed and stored as it comes: state-store.ts). */
   compress: number;
-  /** Waiting for the frames' checksums after packing (they are taken while packing). */
-  hash: number;
-  /** IndexedDB transaction, from put to commit. */
+  /** What IndexedDB still had to store after the packing, and the commit. */
   write: number;
 }
 

@@ -7,40 +7,37 @@
 // 512 MB of guest RAM in the same worker) and can be unpacked several at once
 // (frame-codec-pool.ts). Saves from level 1 unpack the same way.
 
-import { inThreadCodec, type FrameCodec } from './frame-codec';
+import { inThreadCodec, packForStorage, type FrameCodec, type StoredFrame } from './frame-codec';
 
 export const FRAME_BYTES = 16 * 1024 * 1024;
 const ZSTD_LEVEL = -1;
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
 export interface PackedState {
-  frames: Uint8Array[];
-  /** Compressed length of each frame, in order. */
-  frameSizes: number[];
+  /** In order; each ready to store (a Blob, its SHA-256 and length). */
+  frames: StoredFrame[];
   rawBytes: number;
 }
 
 /**
- * `onFrame` sees each frame as soon as it is packed (frames finish in any
- * order) and may take it: free its buffer, say, once it has been stored.
+ * Packs the raw state into frames ready to store: with a pool, its helpers
+ * also hash each frame and make its Blob, so the frames' bytes never reach
+ * this thread. `onFrame` sees each as soon as it is packed (frames finish in any order).
  */
 export async function packState(
   raw: Uint8Array,
   codec: FrameCodec = inThreadCodec,
-  onFrame?: (frame: Uint8Array, index: number) => void,
+  onFrame?: (frame: StoredFrame, index: number) => void,
 ): Promise<PackedState> {
-  const work: Array<Promise<Uint8Array>> = [];
-  const frameSizes: number[] = [];
+  const work: Array<Promise<StoredFrame>> = [];
   for (let offset = 0; offset < raw.length; offset += FRAME_BYTES) {
     const index = work.length;
-    work.push(codec.compress(raw.subarray(offset, offset + FRAME_BYTES), ZSTD_LEVEL).then((frame) => {
-      frameSizes[index] = frame.length;
+    work.push(packForStorage(codec, raw.subarray(offset, offset + FRAME_BYTES), ZSTD_LEVEL).then((frame) => {
       onFrame?.(frame, index);
       return frame;
     }));
   }
-  const frames = await Promise.all(work);
-  return { frames, frameSizes, rawBytes: raw.length };
+  return { frames: await Promise.all(work), rawBytes: raw.length };
 }
 
 /**

@@ -85,42 +85,44 @@ export class StateStore {
     const t0 = performance.now();
     const slot = await this.nextSlot();
     const cleared = this.clearSlot(slot);
-    // Awaited below (as are the hashes and writes); seen as handled until then, so a
+    // Awaited below (as are the writes); seen as handled until then, so a
     // failure is this save's, not an unhandled rejection.
     cleared.catch(noop);
-    // Each frame is hashed and stored as soon as it is packed, while the others
-    // still pack: IndexedDB's writing took 0.6–0.7 s after the packing before.
-    const frameHashes: Array<Promise<string>> = [];
+    // Each frame is stored as soon as it is packed, while the others still pack:
+    // IndexedDB's writing took 0.6–0.7 s after the packing before. The helpers
+    // hash each frame and make its Blob, so the frames' bytes never come to this
+    // thread: held here, by the messages that brought them until V8 collected
+    // those and by the Blobs' copies, they were ~200 MB of the tab right after a save.
     const writes: Array<Promise<void>> = [];
-    const packed = await packState(new Uint8Array(state), this.codec, (frame, i) => {
-      frameHashes[i] = sha256Hex(frame);
-      frameHashes[i].catch(noop);
-      // The Blob takes its own copy. The frame is left to V8: it came from a helper by
-      // postMessage, whose message keeps the bytes until V8 collects it, and freeing
-      // it here would only hide them from V8 (measured: the tab held ~130 MB more right after a save).
-      const blob = new Blob([frame as Uint8Array<ArrayBuffer>]);
-      writes[i] = cleared.then(() => set(partKey(slot, i), blob, this.store));
-      writes[i].catch(noop);
-    });
+    let packed: Awaited<ReturnType<typeof packState>>;
+    try {
+      packed = await packState(new Uint8Array(state), this.codec, (frame, i) => {
+        writes[i] = cleared.then(() => set(partKey(slot, i), frame.blob, this.store));
+        writes[i].catch(noop);
+      });
+    } catch (err) {
+      await Promise.allSettled(writes);
+      this.codec?.release?.();
+      throw err;
+    }
     const packMs = performance.now() - t0;
-    this.codec?.release?.();
     await onPacked?.();
-    const t1 = performance.now();
-    const frameSha256 = await Promise.all(frameHashes);
+    const frameSha256 = packed.frames.map((f) => f.sha256);
+    const frameSizes = packed.frames.map((f) => f.size);
     const meta = {
       guestBuildId,
       savedAt: new Date().toISOString(),
-      bytes: packed.frameSizes.reduce((a, b) => a + b, 0),
+      bytes: frameSizes.reduce((a, b) => a + b, 0),
       sha256: await framesDigest(frameSha256),
       encoding: 'zstd' as const,
-      frames: packed.frameSizes,
+      frames: frameSizes,
       rawBytes: packed.rawBytes,
       frameSha256,
       dataParts: writes.length,
     };
-    const t2 = performance.now();
+    const t1 = performance.now();
     const since = (t: number) => Math.round(performance.now() - t);
-    const timings = () => ({ compress: Math.round(packMs), hash: Math.round(t2 - t1), write: since(t2) });
+    const timings = () => ({ compress: Math.round(packMs), write: since(t1) });
     try {
       await Promise.all(writes);
       const saved = await this.commit(slot, meta);
@@ -129,6 +131,9 @@ export class StateStore {
       // Nothing may still be writing once the caller hears of the failure.
       await Promise.allSettled(writes);
       return { ok: false, error: await this.describeWriteError(err, meta.bytes), ms: since(t0), timings: timings() };
+    } finally {
+      // Only now: a helper's Blob may still be on its way to IndexedDB.
+      this.codec?.release?.();
     }
   }
 

@@ -1,5 +1,6 @@
 // A helper worker of the frame codec pool (frame-codec-pool.ts): packs or
-// unpacks one zstd frame per message and hands the bytes back without a copy.
+// unpacks one zstd frame per message and hands the bytes back without a copy,
+// or, for a save's frame, its Blob and SHA-256 (frame-codec.ts StoredFrame).
 
 import zstdWasmUrl from '../node_modules/@bokuweb/zstd-wasm/dist/web/zstd.wasm?url';
 import { inThreadCodec, loadZstd, runFrame, setZstdWasmUrl } from './frame-codec';
@@ -13,9 +14,10 @@ self.addEventListener('message', (event: MessageEvent<FrameTask>) => {
   const { id, op, frame, arg } = event.data;
   runFrame(inThreadCodec, op, frame, arg).then(
     (out) => {
+      if (!(out instanceof Uint8Array)) return self.postMessage({ id, ok: true, result: out } satisfies FrameReply);
       // The codec's result may be a view into its wasm heap: send an own copy.
       const bytes = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
-      self.postMessage({ id, ok: true, bytes } satisfies FrameReply, { transfer: [bytes.buffer] });
+      self.postMessage({ id, ok: true, result: bytes } satisfies FrameReply, { transfer: [bytes.buffer] });
     },
     (err: unknown) => self.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies FrameReply),
   );

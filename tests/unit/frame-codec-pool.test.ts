@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { inThreadCodec, type FrameCodec } from '../../workers/frame-codec';
+import { inThreadCodec, runFrame, type FrameCodec } from '../../workers/frame-codec';
 import { FrameCodecPool, type FrameReply, type FrameTask } from '../../workers/frame-codec-pool';
-import { FRAME_BYTES, packState, readingFrom, unpackState } from '../../workers/state-codec';
+import { sha256Hex } from '../../workers/bytes';
+import { FRAME_BYTES, packState, readingFrom, unpackState, type PackedState } from '../../workers/state-codec';
 
 /**
  * Stands in for a zstd-frame-worker: runs the real codec, answers after a
@@ -25,10 +26,9 @@ class FakeHelper extends EventTarget {
     const delay = (task.id * 7) % 5;
     setTimeout(() => {
       if (this.terminated) return;
-      const work = task.op === 'compress' ? inThreadCodec.compress(task.frame, task.arg) : inThreadCodec.decompress(task.frame, task.arg);
-      void work.then((bytes) => {
+      void runFrame(inThreadCodec, task.op, task.frame, task.arg).then((result) => {
         this.handled++;
-        this.reply({ id: task.id, ok: true, bytes });
+        this.reply({ id: task.id, ok: true, result });
       });
     }, delay);
   }
@@ -55,17 +55,27 @@ function state(): Uint8Array {
   return bytes;
 }
 
+/** The packed frames' bytes, joined as a stored save's are read back. */
+async function joined(packed: PackedState): Promise<Uint8Array> {
+  return new Uint8Array(Buffer.concat(await Promise.all(packed.frames.map(async (f) => new Uint8Array(await f.blob.arrayBuffer())))));
+}
+
 describe('FrameCodecPool', () => {
   it('packs and unpacks a state on helpers exactly as this thread does, frames in order', async () => {
     FakeHelper.made = [];
-    const codec = pool(2);
+    // Not ended while idle in between: the count below is of helpers made.
+    const codec = pool(2, 'work', 60_000);
     const raw = state();
     const viaPool = await packState(raw, codec);
     const inThread = await packState(raw);
-    expect(viaPool.frameSizes).toEqual(inThread.frameSizes);
-    expect(Buffer.compare(Buffer.concat(viaPool.frames), Buffer.concat(inThread.frames))).toBe(0);
-    const packed = new Uint8Array(Buffer.concat(viaPool.frames));
-    const back = await unpackState(readingFrom(packed), viaPool.frameSizes, viaPool.rawBytes, codec);
+    const sizes = viaPool.frames.map((f) => f.size);
+    expect(sizes).toEqual(inThread.frames.map((f) => f.size));
+    const packed = await joined(viaPool);
+    expect(Buffer.compare(packed, await joined(inThread))).toBe(0);
+    // The helpers hashed what they packed.
+    let offset = 0;
+    for (const frame of viaPool.frames) expect(frame.sha256).toBe(await sha256Hex(packed.subarray(offset, (offset += frame.size))));
+    const back = await unpackState(readingFrom(packed), sizes, viaPool.rawBytes, codec);
     expect(Buffer.compare(back, raw)).toBe(0);
     // Never more helpers than asked for, and both did work.
     expect(FakeHelper.made).toHaveLength(2);
@@ -114,7 +124,7 @@ describe('FrameCodecPool', () => {
     const raw = state();
     const packed = await packState(raw, codec);
     expect(fallbackCalls.filter((c) => c === 'compress')).toHaveLength(packed.frames.length);
-    const back = await unpackState(readingFrom(new Uint8Array(Buffer.concat(packed.frames))), packed.frameSizes, packed.rawBytes, codec);
+    const back = await unpackState(readingFrom(await joined(packed)), packed.frames.map((f) => f.size), packed.rawBytes, codec);
     expect(Buffer.compare(back, raw)).toBe(0);
 
     const throwing = new FrameCodecPool({ createWorker: () => { throw new Error('no workers here'); }, size: 2, fallback });
