@@ -76,7 +76,7 @@ export class FrameCodecPool implements FrameCodec {
    * or a resume is done, and their zstd heaps (tens of MB each) go at once.
    */
   release(): void {
-    if (this.queue.length === 0 && this.helpers.every((h) => h.pending.size === 0)) {
+    if (this.idle()) {
       clearTimeout(this.idleTimer);
       this.dispose();
     }
@@ -114,9 +114,14 @@ export class FrameCodecPool implements FrameCodec {
 
   private armIdleTimer(): void {
     clearTimeout(this.idleTimer);
-    if (this.queue.length === 0 && this.helpers.every((h) => h.pending.size === 0)) {
+    if (this.idle()) {
       this.idleTimer = setTimeout(() => this.dispose(), this.idleMs);
     }
+  }
+
+  /** Nothing queued and no helper working. */
+  private idle(): boolean {
+    return this.queue.length === 0 && this.helpers.every((h) => h.pending.size === 0);
   }
 
   private idleHelper(): Helper | undefined {

@@ -93,8 +93,7 @@ export class VmService implements VmApi {
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const { background, ...agentOptions } = options;
     if (!background) this.warmUp?.stop();
-    const agent = this.requireMachine().agent;
-    await this.clockSet;
+    const agent = await this.readyAgent();
     const r = await agent.exec(command, {
       ...agentOptions,
       timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
@@ -103,15 +102,11 @@ export class VmService implements VmApi {
   }
 
   async writeFile(path: string, data: Uint8Array | string, mode?: number): Promise<void> {
-    const agent = this.requireMachine().agent;
-    await this.clockSet;
-    return agent.writeFile(path, data, mode);
+    return (await this.readyAgent()).writeFile(path, data, mode);
   }
 
   async readFile(path: string): Promise<Uint8Array> {
-    const agent = this.requireMachine().agent;
-    await this.clockSet;
-    return agent.readFile(path);
+    return (await this.readyAgent()).readFile(path);
   }
 
   async httpRequest(request: HttpRequest): Promise<HttpResponse> {
@@ -266,6 +261,13 @@ export class VmService implements VmApi {
   private requireMachine(): Machine {
     if (!this.machine) throw new Error('The lab machine is not running.');
     return this.machine;
+  }
+
+  /** The running machine's agent, once a resumed guest's clock is set (nothing the lab runs sees the save's time). */
+  private async readyAgent(): Promise<Machine['agent']> {
+    const { agent } = this.requireMachine();
+    await this.clockSet;
+    return agent;
   }
 
   private progress(p: BootProgress): void {
