@@ -124,7 +124,7 @@ export async function benchBrowser(): Promise<Figure[]> {
     const saved = await page.evaluate(() => (document.querySelector('docker-lab') as unknown as { vm: { save(): Promise<{ ok: boolean; ms: number; info?: { bytes: number }; error?: string; timings?: Record<string, number> }> } }).vm.save());
     if (!saved.ok) throw new Error(`save failed: ${saved.error}`);
     figures.push({ name: 'save_s', value: round((Date.now() - started) / 1000), unit: 's' });
-    // Where a save's time goes: v86's save_state, packing the frames, the checksum, IndexedDB.
+    // Where a save's time goes: stopping the emulator, v86's save_state, packing the frames, IndexedDB.
     for (const [stage, ms] of Object.entries(saved.timings ?? {})) figures.push({ name: `save_${stage}_ms`, value: ms, unit: 'ms' });
     figures.push({ name: 'saved_state_mb', value: round((saved.info?.bytes ?? 0) / 1048576), unit: 'MB' });
     const afterSave = chromiumMemoryMb(profile);

@@ -121,6 +121,8 @@ export interface SaveResult {
 }
 
 export interface SaveTimings {
+  /** Waiting for the emulator to stop (v86 stops at its next tick). */
+  pause?: number;
   /** v86 save_state: the machine is paused for this part. */
   saveState?: number;
   /** Packing the frames (each hashed and stored as it comes: state-store.ts). */

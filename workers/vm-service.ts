@@ -160,13 +160,14 @@ export class VmService implements VmApi {
       // again while the checksum is computed and IndexedDB writes.
       this.store.prepare();
       await machine.pause();
+      const pause = Date.now() - t0;
       let resumed: Promise<void> | undefined;
       const resume = () => (resumed ??= machine.resume());
       let saveState = 0;
       let result: SaveResult;
       try {
         const state = await machine.saveState();
-        saveState = Date.now() - t0;
+        saveState = Date.now() - t0 - pause;
         // Once packed, the raw state (up to ~350 MB after a build) is freed at once
         // rather than whenever V8 collects it: the tab holds the guest's 512 MB besides.
         result = await this.store.save(state, buildId, () => {
@@ -177,7 +178,7 @@ export class VmService implements VmApi {
         await resume();
       }
       if (result.ok && result.info) this.setStatus({ savedState: result.info, refusedState: null });
-      return { ...result, ms: Date.now() - t0, timings: result.timings && { saveState, ...result.timings } };
+      return { ...result, ms: Date.now() - t0, timings: result.timings && { pause, saveState, ...result.timings } };
     } catch (err) {
       return { ok: false, error: `Saving failed (${err instanceof Error ? err.message : String(err)}). Your previous save is kept.`, ms: Date.now() - t0 };
     }

@@ -98,10 +98,12 @@ async function splitIntoParts(ctx: StepContext, image: string, size: number): Pr
     await file.close();
   }
   ctx.progress('compressing parts with zstd');
-  // Two zstd processes (one per core), each over half of the parts.
+  // Two zstd processes (one per core), each over half of the parts. Level 19
+  // instead of 9: 5.6 % fewer bytes to download (a tenth of the parts measured:
+  // 43.1 → 40.7 MB), unpacked as fast; -22 gained nothing more on 256 KiB parts.
   const half = Math.ceil(names.length / 2);
   await Promise.all([names.slice(0, half), names.slice(half)].map((batch) =>
-    run('zstd', ['-q', '--rm', '-9', ...batch], { cwd: dir, log: ctx.log })));
+    run('zstd', ['-q', '--rm', '-19', ...batch], { cwd: dir, log: ctx.log })));
   return names.length;
 }
 

@@ -7,6 +7,17 @@ import { useSnapshotVm } from './helpers/snapshot-vm.ts';
 const guest = useSnapshotVm();
 
 describe('the offline image catalog in the real guest', () => {
+  it('starts the registry at its first connection to port 5000, not at boot', async () => {
+    const agent = guest().machine.agent;
+    expect((await agent.exec('pidof docker-registry')).exitCode).toBe(1);
+    const listening = await agent.exec("ss -Htln 'sport = :5000'");
+    expect(listening.stdout).toMatch(/LISTEN/);
+
+    const ping = await agent.exec("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5000/v2/", { timeoutMs: 180_000 });
+    expect(ping.stdout).toBe('200');
+    expect((await agent.exec('pidof docker-registry')).exitCode).toBe(0);
+  }, 300_000);
+
   it('brings back a removed image with docker pull, at the catalog digest', async () => {
     const agent = guest().machine.agent;
     const expected = guest().manifest.images.find((image) => image.ref === 'jq:1.6');
