@@ -1,6 +1,6 @@
 // Every built-in Docker lesson, run for real in the guest: for each lesson the
 // ready snapshot is restored, the lesson's lab.files are written, and each
-// step's {{exec}} commands run in order (as the learner's Run buttons would
+// step's background script (if any), then its {{exec}} commands run in order (as the learner's Run buttons would
 // type them), followed by the step's verify.sh, which must pass. Each verify.sh
 // also runs once before its step's commands and must fail there, so the checks
 // can fail. Outputs the lessons quote are asserted where listed below.
@@ -332,6 +332,12 @@ function deferred(): { promise: Promise<void>; resolve(): void; reject(e: unknow
 }
 
 async function runStep(shell: LessonShell, plan: LessonPlan, used: Set<string>, step: Lesson['steps'][number], index: number): Promise<void> {
+  // The runner starts a step's background script when the step opens; here the
+  // learner is taken to have read the step while it ran.
+  if (step.background !== null) {
+    const background = await shell.background(step.background, index);
+    check(background.exitCode === 0, `the step's background script failed:\n${describeResult(background)}`);
+  }
   const verify = step.verify;
   if (verify !== null) {
     const before = await shell.verify(verify, index);

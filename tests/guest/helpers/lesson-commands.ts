@@ -138,6 +138,13 @@ export class LessonShell {
     return this.guest.agent.exec(`bash ${file}`, { timeoutMs: 60_000 });
   }
 
+  /** Runs a page's background script the way the lesson runner does when the page opens: bash, its own file, 10 min. */
+  async background(script: string, index: number): Promise<AgentExecResult> {
+    const file = `/tmp/lab-background-${index}.sh`;
+    await this.guest.agent.writeFile(file, script, 0o755);
+    return this.guest.agent.exec(`bash ${file}`, { timeoutMs: 600_000 });
+  }
+
   /** Polls a shell condition until it succeeds or the time is up; returns whether it succeeded. */
   async waitFor(condition: string, timeoutMs: number): Promise<boolean> {
     const end = Date.now() + timeoutMs;
