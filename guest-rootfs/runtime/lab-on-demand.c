@@ -4,8 +4,8 @@
  *   lab-on-demand PORT SOCKET PROGRAM [ARG]...
  *
  * The lab's registry (a 21 MB Go program) is needed only by `docker pull`,
- * `docker push` and lessons about registries. Started at boot it costs seconds
- * of the emulated CPU while dockerd starts, and its ~19 MB of memory went into
+ * `docker push` and lessons about registries. Started at boot it competed
+ * with dockerd for the one emulated CPU, and its ~19 MB of memory went into
  * the shipped snapshot that every first visit downloads. This program listens
  * on PORT (IPv6 and IPv4), starts PROGRAM (which must listen on the Unix
  * socket SOCKET: no second TCP port to collide with a learner's `-p`) when the
