@@ -132,17 +132,19 @@ export class LessonShell {
   }
 
   /** Runs a step's verify.sh the way the lesson runner does: bash, its own file, 60 s. */
-  async verify(script: string, index: number): Promise<AgentExecResult> {
-    const file = `/tmp/lab-verify-${index}.sh`;
-    await this.guest.agent.writeFile(file, script, 0o755);
-    return this.guest.agent.exec(`bash ${file}`, { timeoutMs: 60_000 });
+  verify(script: string, index: number): Promise<AgentExecResult> {
+    return this.runScript('verify', script, index, 60_000);
   }
 
   /** Runs a page's background script the way the lesson runner does when the page opens: bash, its own file, 10 min. */
-  async background(script: string, index: number): Promise<AgentExecResult> {
-    const file = `/tmp/lab-background-${index}.sh`;
+  background(script: string, index: number): Promise<AgentExecResult> {
+    return this.runScript('background', script, index, 600_000);
+  }
+
+  private async runScript(kind: string, script: string, index: number, timeoutMs: number): Promise<AgentExecResult> {
+    const file = `/tmp/lab-${kind}-${index}.sh`;
     await this.guest.agent.writeFile(file, script, 0o755);
-    return this.guest.agent.exec(`bash ${file}`, { timeoutMs: 600_000 });
+    return this.guest.agent.exec(`bash ${file}`, { timeoutMs });
   }
 
   /** Polls a shell condition until it succeeds or the time is up; returns whether it succeeded. */
