@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { OUT_LINK, REPO_ROOT, CACHE_ROOT } from '../image-build/lib/paths.ts';
+import { OUT_LINK, REPO_ROOT } from '../image-build/lib/paths.ts';
 import { benchBrowser } from './browser.ts';
 import { benchQemu } from './qemu.ts';
 import { benchV86Node } from './v86-node.ts';
@@ -18,10 +18,7 @@ const selected = values.only ?? Object.keys(parts);
 
 function buildFigures(): Figure[] {
   const manifest = JSON.parse(readFileSync(path.join(OUT_LINK, 'manifest.json'), 'utf8'));
-  const snapshotDir = path.dirname(execFileSync('sh', ['-c', `ls -d ${CACHE_ROOT}/snapshot/*/snapshot.json`], { encoding: 'utf8' }).trim().split('\n')[0]!);
-  const snapshot = JSON.parse(readFileSync(path.join(snapshotDir, 'snapshot.json'), 'utf8'));
   return [
-    { name: 'cold_boot_s', value: round(snapshot.dockerReadyMs / 1000), unit: 's' },
     { name: 'snapshot_mb', value: round(manifest.snapshot.size / 1048576), unit: 'MB' },
     { name: 'snapshot_raw_mb', value: round(manifest.snapshot.rawSize / 1048576), unit: 'MB' },
     { name: 'full_offline_download_mb', value: round((manifest.disk.servedBytes + manifest.snapshot.size + manifest.kernel.size + manifest.initrd.size + manifest.bios.size + manifest.vgaBios.size) / 1048576), unit: 'MB' },

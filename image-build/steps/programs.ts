@@ -11,13 +11,14 @@ export const GUEST_PROGRAMS = {
   'lab-shim': 'runtime/lab-shim.c',
   'lab-keeper': 'runtime/lab-keeper.c',
   'lab-on-demand': 'runtime/lab-on-demand.c',
+  'lab-pageout': 'runtime/lab-pageout.c',
 } as const;
 
 const CFLAGS = ['-m32', '-static', '-O2', '-Wall', '-Wextra', '-Werror', '-s'];
 
 export const programsStep: Step = {
   name: 'programs',
-  description: 'guest programs: lab-agent, lab-crun, lab-setkey, lab-shim, lab-keeper, lab-on-demand (static i386)',
+  description: 'guest programs: lab-agent, lab-crun, lab-setkey, lab-shim, lab-keeper, lab-on-demand, lab-pageout (static i386)',
   deps: [],
   sources: ['image-build/steps/programs.ts', ...Object.values(GUEST_PROGRAMS).map((source) => `guest-rootfs/${source}`)],
   settings: { cflags: CFLAGS },

@@ -18,6 +18,17 @@ describe('the offline image catalog in the real guest', () => {
     expect((await agent.exec('pidof docker-registry')).exitCode).toBe(0);
   }, 300_000);
 
+  it('stores the Perl layer of postgres and mariadb once, shared by both', async () => {
+    const agent = guest().machine.agent;
+    const layers = await agent.exec("docker image inspect --format '{{index .RootFS.Layers 0}} {{index .RootFS.Layers 1}}' postgres:15 mariadb:10.11");
+    expect(layers.exitCode, layers.stderr).toBe(0);
+    const [postgres, mariadb] = layers.stdout.trim().split('\n');
+    expect(postgres).toMatch(/^sha256:[0-9a-f]{64} sha256:[0-9a-f]{64}$/);
+    expect(mariadb).toBe(postgres);
+    const history = await agent.exec('docker history --no-trunc --format "{{.CreatedBy}}" mariadb:10.11');
+    expect(history.stdout).toMatch(/apt-get install -y --no-install-recommends perl &&/);
+  }, 120_000);
+
   it('brings back a removed image with docker pull, at the catalog digest', async () => {
     const agent = guest().machine.agent;
     const expected = guest().manifest.images.find((image) => image.ref === 'jq:1.6');
