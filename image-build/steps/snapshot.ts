@@ -86,7 +86,7 @@ export const snapshotStep: Step = {
       // Boot leaves in the page cache much that no lesson reads again, and every cached
       // page is in the snapshot. Drop it all, the daemons' mapped code and data included
       // (lab-pageout), then warm up again: with read-ahead off since boot, only the pages
-      // Docker's paths touch come back (126 → 46 MB of page cache, snapshot 48 → 30 MB).
+      // Docker's paths touch come back (page cache 126 → 46 MB, snapshot 48 → 23 MB).
       await guestCommand(machine, '/usr/local/sbin/lab-pageout && sync && echo 3 > /proc/sys/vm/drop_caches');
       await warmUp(machine, ctx);
       // Read-ahead back on for the learner's programs. The running daemons keep reading
