@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentClient } from '../workers/agent-client.ts';
+import { waitForDocker } from '../workers/docker-ready.ts';
 import type { GuestManifest } from '../workers/guest-manifest.ts';
 import { CACHE_ROOT, OUT_LINK } from '../image-build/lib/paths.ts';
 import { dockerWorkload, round, type Figure } from './workload.ts';
@@ -46,10 +47,7 @@ export async function benchQemu(): Promise<Figure[]> {
     const agent = new AgentClient((bytes) => connection.write(bytes));
     connection.on('data', (chunk: Buffer) => agent.feed(new Uint8Array(chunk)));
     await agent.waitReady(300_000);
-    while ((await agent.exec('docker info >/dev/null 2>&1', { timeoutMs: 60_000 })).exitCode !== 0) {
-      if (Date.now() - started > 600_000) throw new Error('dockerd in QEMU did not become ready within 10 minutes');
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
+    await waitForDocker(agent, 600_000, 1000);
     const figures: Figure[] = [{ name: 'qemu_cold_boot_s', value: round((Date.now() - started) / 1000), unit: 's' }];
     figures.push(...await dockerWorkload((command, timeoutMs) => agent.exec(command, { timeoutMs }), 'qemu_', { full: false }));
     connection.destroy();

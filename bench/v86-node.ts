@@ -2,6 +2,7 @@
 // run the workload, save the state.
 import { gzipSync } from 'node:zlib';
 import { openReleaseVm } from '../image-build/lib/node-vm.ts';
+import { waitForDocker } from '../workers/docker-ready.ts';
 import { dockerWorkload, round, type Figure } from './workload.ts';
 
 /**
@@ -13,10 +14,7 @@ async function coldBootToDocker(): Promise<Figure> {
   const vm = await openReleaseVm({ from: 'cold' });
   try {
     await vm.machine.agent.waitReady(300_000);
-    while ((await vm.machine.agent.exec('docker info >/dev/null 2>&1', { timeoutMs: 60_000 })).exitCode !== 0) {
-      if (Date.now() - started > 600_000) throw new Error('dockerd was not ready 10 minutes into a cold boot');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    await waitForDocker(vm.machine.agent, 600_000, 500);
     return { name: 'cold_boot_s', value: round((Date.now() - started) / 1000), unit: 's' };
   } finally {
     await vm.machine.destroy();

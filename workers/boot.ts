@@ -2,6 +2,7 @@
 // snapshot, else a cold boot. Every step down is recorded as a sentence a
 // learner can read, and a machine that fails a step is destroyed before the next.
 
+import { waitForDocker } from './docker-ready';
 import { DownloadTracker } from './download-tracker';
 import type { GuestManifest } from './guest-manifest';
 import { Machine, type MachineState } from './machine';
@@ -129,13 +130,7 @@ class BootRun {
       this.progress('booting', 'Booting Linux (this takes a few minutes)');
       await machine.agent.waitReady(COLD_BOOT_MS);
       this.progress('starting-docker', 'Waiting for the Docker engine to start');
-      const deadline = Date.now() + DOCKER_START_MS;
-      for (;;) {
-        const r = await machine.agent.exec('docker info >/dev/null 2>&1', { timeoutMs: 30_000 }).catch(() => null);
-        if (r?.exitCode === 0) break;
-        if (Date.now() > deadline) throw new Error('the Docker engine did not start within 10 minutes');
-        await sleep(2000);
-      }
+      await waitForDocker(machine.agent, DOCKER_START_MS, 2000);
       return machine;
     } catch (err) {
       await this.dispose(machine);

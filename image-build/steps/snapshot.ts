@@ -1,6 +1,7 @@
 import { readFile, writeFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { waitForDocker } from '../../workers/docker-ready.ts';
 import { Machine } from '../../workers/machine.ts';
 import { run } from '../lib/exec.ts';
 import { layOutGuest } from '../lib/release-layout.ts';
@@ -48,7 +49,7 @@ export const snapshotStep: Step = {
   name: 'snapshot',
   description: 'boot the guest headless in v86, warm Docker up, save the ready state',
   deps: ['kernel', 'initramfs', 'disk'],
-  sources: ['image-build/steps/snapshot.ts', 'image-build/lib/release-layout.ts', 'image-build/config.ts', 'workers/machine.ts', 'workers/agent-client.ts', 'workers/v86-options.ts', 'workers/lazy-disk.ts', 'workers/disk-parts.ts'],
+  sources: ['image-build/steps/snapshot.ts', 'image-build/lib/release-layout.ts', 'image-build/config.ts', 'workers/machine.ts', 'workers/agent-client.ts', 'workers/docker-ready.ts', 'workers/v86-options.ts', 'workers/lazy-disk.ts', 'workers/disk-parts.ts'],
   settings: { warmUp: WARM_UP, format: 2 },
   async run(ctx: StepContext) {
     const layout = path.join(ctx.out, '.layout');
@@ -75,11 +76,7 @@ export const snapshotStep: Step = {
       await machine.agent.waitReady(300_000);
       const bootMs = Date.now() - started;
       ctx.progress(`agent ready after ${(bootMs / 1000).toFixed(1)}s; waiting for dockerd`);
-      const deadline = Date.now() + 300_000;
-      while ((await machine.agent.exec('docker info >/dev/null 2>&1', { timeoutMs: 60_000 })).exitCode !== 0) {
-        if (Date.now() > deadline) throw new Error('dockerd did not become ready within 5 minutes of boot');
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
+      await waitForDocker(machine.agent, 300_000, 1000);
       const dockerReadyMs = Date.now() - started;
       ctx.progress(`docker ready after ${(dockerReadyMs / 1000).toFixed(1)}s; warming up`);
       await warmUp(machine, ctx);
