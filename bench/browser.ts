@@ -8,7 +8,7 @@ import { chromium, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../image-build/lib/paths.ts';
 import { dockerWorkload, round, type Figure } from './workload.ts';
 import type { AgentExecResult } from '../workers/agent-client.ts';
-import type { StartMilestone, StartMilestoneName, StartResult } from '../workers/protocol.ts';
+import type { StartMilestone, StartMilestoneName, StartResult, VmStatus } from '../workers/protocol.ts';
 
 const PORT = 4179;
 /** Reloads that resume the save; the figure is their median. */
@@ -119,6 +119,10 @@ export async function benchBrowser(): Promise<Figure[]> {
     const probe = await exec('true', 10_000);
     figures.push({ name: 'browser_exec_true_ms', value: probe.ms, unit: 'ms' });
     figures.push(...await dockerWorkload(exec));
+    // The disk parts fetched in the background since the lab was ready (workers/disk-prefetch.ts).
+    const prefetch = await page.evaluate(() => (document.querySelector('docker-lab') as unknown as { status: VmStatus | null }).status?.diskPrefetch ?? null);
+    figures.push({ name: 'first_visit_prefetch_mb', value: round((prefetch?.fetchedBytes ?? 0) / 1048576), unit: 'MB' });
+    figures.push({ name: 'first_visit_prefetch_parts', value: prefetch?.done ?? 0, unit: `of ${prefetch?.parts ?? 0}` });
 
     started = Date.now();
     const saved = await page.evaluate(() => (document.querySelector('docker-lab') as unknown as { vm: { save(): Promise<{ ok: boolean; ms: number; info?: { bytes: number }; error?: string; timings?: Record<string, number> }> } }).vm.save());

@@ -21,6 +21,11 @@ export interface DiskImage {
   /** Bytes of all parts as served (compressed), for "make available offline". */
   servedBytes: number;
   sha256: string;
+  /**
+   * Parts a learner's first commands read after a resume, in the order they read
+   * them (the build's disk-usage step): the lab fetches them in the background.
+   */
+  prefetch?: number[];
 }
 
 /** v86 settings that must be identical at snapshot time and at restore time. */

@@ -143,6 +143,20 @@ export interface VmStatus {
   refusedState: { info: SavedStateInfo; reason: string } | null;
   /** A part of the lab's disk could not be loaded (e.g. offline and never cached); the guest waits while it is retried. */
   diskTrouble: string | null;
+  /** The background fetch of the disk parts a learner's first commands read (null: none under way or none to do). */
+  diskPrefetch: DiskPrefetchProgress | null;
+}
+
+/** The background fetch of the disk parts a learner's first commands read (workers/disk-prefetch.ts). */
+export interface DiskPrefetchProgress {
+  /** Parts on the list. */
+  parts: number;
+  /** Parts looked at so far: fetched, found cached, or given up on. */
+  done: number;
+  /** Bytes fetched from the server (parts already cached count nothing). */
+  fetchedBytes: number;
+  /** Why the prefetch stopped early (offline, a server error), or null. */
+  stoppedBy: string | null;
 }
 
 /** Callbacks are passed through comlink.proxy(). */

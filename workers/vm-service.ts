@@ -5,6 +5,10 @@ import * as Comlink from 'comlink';
 import { releaseBuffer } from './bytes';
 import { DockerWarmUp } from './warm-up';
 import { bootWithFallback } from './boot';
+import { DiskPrefetch } from './disk-prefetch';
+import { diskPartPath } from './disk-parts';
+import { warmCache } from './fetch-bytes';
+import { guestCacheName } from './guest-cache-name';
 import type { GuestManifest } from './guest-manifest';
 import { Heartbeat } from './heartbeat';
 import { httpExecPlan, parseHttpExecOutput } from './http-request';
@@ -35,6 +39,7 @@ export class VmService implements VmApi {
   /** The agent's requests wait for this: a resumed guest's clock being set (boot.ts). */
   private clockSet: Promise<void> = Promise.resolve();
   private warmUp: DockerWarmUp | null = null;
+  private prefetch: DiskPrefetch | null = null;
   private manifest: GuestManifest | null = null;
   private lastStart: StartOptions | null = null;
   private winsize: { cols: number; rows: number } | null = null;
@@ -50,6 +55,7 @@ export class VmService implements VmApi {
     saving: false,
     refusedState: null,
     diskTrouble: null,
+    diskPrefetch: null,
   };
 
   constructor(
@@ -228,10 +234,16 @@ export class VmService implements VmApi {
       await this.applyWinsize();
       this.heartbeat.start();
       // A cold boot has just run Docker's paths already; a resumed machine has not.
+      let warmedUp = Promise.resolve();
       if (booted.source !== 'cold') {
         this.warmUp = new DockerWarmUp(booted.machine.agent);
-        void this.warmUp.start();
+        warmedUp = this.warmUp.start();
       }
+      // The warm-up reads what `docker run` needs itself; fetching ahead at the same time
+      // only took CPU from it (2 cores, 50 ms per part: the learner's first run after 15 s
+      // of reading 4.7-5.8 s without the prefetch, 7.6 s with it running alongside).
+      // It starts as soon as the warm-up ends, or the learner stops it.
+      void warmedUp.then(() => this.startPrefetch(manifest, manifestUrl));
       return { source: booted.source, fallbackReasons: booted.fallbackReasons, ms: Date.now() - t0, guestBuildId: manifest.buildId, milestones };
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
@@ -241,10 +253,34 @@ export class VmService implements VmApi {
     }
   }
 
+  /** The disk parts a learner's first commands read, fetched in the background (disk-prefetch.ts). */
+  private async startPrefetch(manifest: GuestManifest, manifestUrl: string): Promise<void> {
+    const parts = manifest.disk.prefetch ?? [];
+    const cacheName = guestCacheName(manifest.buildId);
+    // Only where the fetched parts are kept: the service worker makes the build's cache
+    // when it first sees its manifest (there is none on the development server or an
+    // insecure origin). A learner who asked the browser to save data gets no prefetch.
+    const saveData = (navigator as { connection?: { saveData?: boolean } }).connection?.saveData === true;
+    if (parts.length === 0 || saveData || typeof caches === 'undefined' || !(await caches.has(cacheName).catch(() => false))) return;
+    if (this.manifest !== manifest || this.prefetch) return;
+    const prefetch = new DiskPrefetch({
+      parts,
+      warm: (index) => warmCache(new URL(diskPartPath(manifest.disk, index), manifestUrl).href, cacheName),
+      onProgress: (progress) => {
+        if (this.prefetch === prefetch) this.setStatus({ diskPrefetch: progress });
+      },
+    });
+    this.prefetch = prefetch;
+    await prefetch.run();
+  }
+
   private async stopMachine(): Promise<void> {
     this.heartbeat.stop();
     this.warmUp?.stop();
     this.warmUp = null;
+    this.prefetch?.stop();
+    this.prefetch = null;
+    this.setStatus({ diskPrefetch: null });
     const machine = this.machine;
     this.machine = null;
     if (machine) {

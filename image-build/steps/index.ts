@@ -2,6 +2,7 @@ import type { Step } from '../pipeline.ts';
 import { programsStep } from './programs.ts';
 import { pyindexStep } from './pyindex.ts';
 import { diskStep } from './disk.ts';
+import { diskUsageStep } from './disk-usage.ts';
 import { engineStep } from './engine.ts';
 import { imageSourcesStep } from './image-sources.ts';
 import { imagesStep } from './images.ts';
@@ -13,5 +14,5 @@ import { snapshotStep } from './snapshot.ts';
 
 /** Every step of the guest build, in the order a full build runs them. */
 export const STEPS: Step[] = [
-  rootfsStep, engineStep, kernelStep, initramfsStep, imageSourcesStep, programsStep, pyindexStep, imagesStep, diskStep, snapshotStep, publishStep,
+  rootfsStep, engineStep, kernelStep, initramfsStep, imageSourcesStep, programsStep, pyindexStep, imagesStep, diskStep, snapshotStep, diskUsageStep, publishStep,
 ];

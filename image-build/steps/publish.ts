@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { CatalogImage } from '../../workers/guest-manifest.ts';
 import { artifact, layOutGuest } from '../lib/release-layout.ts';
 import type { Step, StepContext } from '../pipeline.ts';
+import type { DiskUsage } from './disk-usage.ts';
 import type { SnapshotInfo } from './snapshot.ts';
 
 /**
@@ -12,7 +13,7 @@ import type { SnapshotInfo } from './snapshot.ts';
 export const publishStep: Step = {
   name: 'publish',
   description: 'guest release with manifest.json',
-  deps: ['rootfs', 'engine', 'kernel', 'initramfs', 'images', 'disk', 'snapshot'],
+  deps: ['rootfs', 'engine', 'kernel', 'initramfs', 'images', 'disk', 'snapshot', 'disk-usage'],
   sources: ['image-build/steps/publish.ts', 'image-build/lib/release-layout.ts'],
   settings: { format: 1 },
   async run(ctx: StepContext) {
@@ -26,6 +27,9 @@ export const publishStep: Step = {
     }
     await link(path.join(snapshotDir, 'state.bin.zst'), path.join(ctx.out, 'state.bin.zst'));
     manifest.snapshot = { ...(await artifact(ctx.out, 'state.bin.zst')), rawSize: snapshot.rawSize };
+    const usage = JSON.parse(await readFile(path.join(ctx.input('disk-usage'), 'disk-usage.json'), 'utf8')) as DiskUsage;
+    if (usage.buildId !== manifest.buildId) throw new Error(`the disk usage was recorded for guest build ${usage.buildId}, not ${manifest.buildId}`);
+    manifest.disk.prefetch = usage.parts;
     manifest.images = JSON.parse(await readFile(path.join(ctx.input('images'), 'catalog.json'), 'utf8')) as CatalogImage[];
     const packages = await readFile(path.join(ctx.input('rootfs'), 'versions.txt'), 'utf8');
     for (const line of packages.trim().split('\n')) {

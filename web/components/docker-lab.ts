@@ -9,7 +9,7 @@
 
 import * as Comlink from 'comlink';
 import { LitElement, css, html } from 'lit';
-import type { BootPhase, StartResult, StartSource, VmApi } from '../../workers/protocol';
+import type { BootPhase, StartResult, StartSource, VmApi, VmStatus } from '../../workers/protocol';
 import { Autosave } from '../autosave';
 import { downloadBytes, exportFileName } from '../file-transfer';
 import { requestPersistentStorage } from '../storage-persistence';
@@ -132,6 +132,11 @@ export class DockerLab extends LitElement {
     return this.controller.status?.phase ?? 'idle';
   }
 
+  /** The VM's last reported status (phase, saves, the background disk prefetch), for scripts and tests. */
+  get status(): VmStatus | null {
+    return this.controller.status;
+  }
+
   get lastStart(): StartResult | null {
     return this.controller.lastStart;
   }
@@ -236,7 +241,11 @@ export class DockerLab extends LitElement {
             @lab-export=${() => void this.exportState()}
             @lab-import=${this.pickImport}
           ></lab-status-bar>
-          <lab-offline .guestBase=${new URL(this.guestBase ?? 'guest/', document.baseURI).href} .phase=${status?.phase}></lab-offline>
+          <lab-offline
+            .guestBase=${new URL(this.guestBase ?? 'guest/', document.baseURI).href}
+            .phase=${status?.phase}
+            .prefetch=${status?.diskPrefetch ?? null}
+          ></lab-offline>
           <input type="file" accept=".dlab" hidden @change=${this.onImportFile} />
         </section>
       </div>

@@ -4,12 +4,13 @@
 // the learner when a new guest build replaced the offline copy.
 //
 // Properties down: `guestBase` (absolute URL of the guest folder), `phase` (the
-// VM's phase; a change re-reads the cache, which the VM fills as it runs).
+// VM's phase; a change re-reads the cache, which the VM fills as it runs),
+// `prefetch` (the VM's background fetch of the disk parts Docker's first commands read).
 // The host attribute `state` is one of checking, unavailable, not-ready,
 // downloading, ready (for styling and tests).
 
 import { LitElement, css, html, nothing } from 'lit';
-import type { BootPhase } from '../../workers/protocol';
+import type { BootPhase, DiskPrefetchProgress } from '../../workers/protocol';
 import { OfflineController } from '../offline/offline-controller';
 
 const MB = 1024 * 1024;
@@ -96,11 +97,13 @@ export class LabOffline extends LitElement {
   static override properties = {
     guestBase: { attribute: false },
     phase: { attribute: false },
+    prefetch: { attribute: false },
     state: { reflect: true },
   };
 
   declare guestBase: string;
   declare phase: BootPhase | undefined;
+  declare prefetch: DiskPrefetchProgress | null;
   /** Reflected: checking, unavailable, not-ready, downloading or ready. */
   declare state: string;
 
@@ -110,12 +113,16 @@ export class LabOffline extends LitElement {
     super();
     this.guestBase = new URL('guest/', document.baseURI).href;
     this.phase = undefined;
+    this.prefetch = null;
     this.state = 'checking';
   }
 
   protected override willUpdate(changed: Map<string, unknown>): void {
     // The VM caches the parts it reads as it boots and runs; re-count when it settles.
     if (changed.has('phase') && changed.get('phase') !== undefined) void this.offline.refresh();
+    // ...and once the background prefetch has put its parts in.
+    const before = changed.get('prefetch') as DiskPrefetchProgress | null | undefined;
+    if (changed.has('prefetch') && before && this.prefetch && before.done < before.parts && this.prefetch.done === this.prefetch.parts) void this.offline.refresh();
     const o = this.offline;
     this.state = o.unavailable
       ? 'unavailable'
@@ -135,7 +142,7 @@ export class LabOffline extends LitElement {
         <span class="summary">${this.summary()}</span>
         ${this.action()}
       </div>
-      ${this.result()} ${this.storageLine()} ${this.replacedNotice()} ${this.updateNotice()}
+      ${this.prefetchLine()} ${this.result()} ${this.storageLine()} ${this.replacedNotice()} ${this.updateNotice()}
     `;
   }
 
@@ -193,6 +200,20 @@ export class LabOffline extends LitElement {
     }
     if (d.kind === 'failed') return html`<p class="failed" data-result="failed" role="alert">${d.error}</p>`;
     return nothing;
+  }
+
+  /** Said while it runs, since it uses the learner's connection; and when it gave up. */
+  private prefetchLine() {
+    const p = this.prefetch;
+    if (!p || this.offline.readyOffline || this.offline.download.kind === 'running') return nothing;
+    if (p.stoppedBy && p.stoppedBy !== 'stopped') {
+      return html`<p data-prefetch="stopped">Fetching ahead what Docker's first commands read stopped (${p.stoppedBy}); they fetch it themselves when they need it.</p>`;
+    }
+    if (p.done >= p.parts) return nothing;
+    return html`<p data-prefetch="running">
+      Fetching ahead, in the background, what Docker's first commands read: ${p.done} of ${p.parts} disk parts
+      (${mb(p.fetchedBytes)} MB so far).
+    </p>`;
   }
 
   private storageLine() {
