@@ -6,13 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../image-build/lib/paths.ts';
-import { dockerWorkload, round, type Figure } from './workload.ts';
+import { dockerWorkload, round, timed, type Figure } from './workload.ts';
 import type { AgentExecResult } from '../workers/agent-client.ts';
 import type { StartMilestone, StartMilestoneName, StartResult, VmStatus } from '../workers/protocol.ts';
 
 const PORT = 4179;
 /** Reloads that resume the save; the figure is their median. */
 const RELOADS = 3;
+/** How long the bench leaves the lab alone before its `docker run`s "after reading". */
+const READING_MS = 60_000;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 async function serve(): Promise<ChildProcess> {
@@ -63,10 +65,13 @@ function resumeBreakdown({ milestones, pageOrigin }: Ready): Figure[] {
  * Resident memory of this Chromium in MB: every process (the browser, GPU, network
  * and storage services, renderers; shared pages counted in each), and the largest
  * renderer alone, which is the lab's tab: its page and workers, the guest's RAM among them.
+ * `tabPrivate` is that renderer's own memory without the pages it shares with Chromium's
+ * other processes (its code, fonts): RssAnon + VmSwap, what Chrome's task manager calls a
+ * tab's memory footprint on Linux.
  */
-function chromiumMemoryMb(profileDir: string): { all: number; tab: number } {
+function chromiumMemoryMb(profileDir: string): { all: number; tab: number; tabPrivate: number } {
   const children = new Map<number, number[]>();
-  const processes = new Map<number, { rssKb: number; renderer: boolean }>();
+  const processes = new Map<number, { rssKb: number; privateKb: number; renderer: boolean }>();
   let rootPid = 0;
   for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
@@ -75,22 +80,27 @@ function chromiumMemoryMb(profileDir: string): { all: number; tab: number } {
       const ppid = Number(/PPid:\s+(\d+)/.exec(status)![1]);
       children.set(ppid, [...(children.get(ppid) ?? []), pid]);
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      processes.set(pid, { rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), renderer: cmdline.includes('--type=renderer') });
+      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      processes.set(pid, { rssKb: kb('VmRSS'), privateKb: kb('RssAnon') + kb('VmSwap'), renderer: cmdline.includes('--type=renderer') });
       if (!rootPid && cmdline.includes(profileDir) && !cmdline.includes('--type=')) rootPid = pid;
     } catch { /* the process ended while we looked */ }
   }
   let all = 0;
   let tab = 0;
+  let tabPrivate = 0;
   const visit = (pid: number) => {
     const found = processes.get(pid);
     if (found) {
       all += found.rssKb;
-      if (found.renderer) tab = Math.max(tab, found.rssKb);
+      if (found.renderer && found.rssKb > tab) {
+        tab = found.rssKb;
+        tabPrivate = found.privateKb;
+      }
     }
     for (const child of children.get(pid) ?? []) visit(child);
   };
   visit(rootPid);
-  return { all: round(all / 1024), tab: round(tab / 1024) };
+  return { all: round(all / 1024), tab: round(tab / 1024), tabPrivate: round(tabPrivate / 1024) };
 }
 
 export async function benchBrowser(): Promise<Figure[]> {
@@ -134,6 +144,7 @@ export async function benchBrowser(): Promise<Figure[]> {
     const afterSave = chromiumMemoryMb(profile);
     figures.push({ name: 'tab_memory_mb', value: afterSave.all, unit: 'MB' });
     figures.push({ name: 'tab_renderer_memory_mb', value: afterSave.tab, unit: 'MB' });
+    figures.push({ name: 'tab_renderer_private_mb', value: afterSave.tabPrivate, unit: 'MB' });
 
     // One reload is at the mercy of whatever else the 2 cores were doing: three,
     // reported as their median (with each run), the breakdown that of the median run.
@@ -146,7 +157,9 @@ export async function benchBrowser(): Promise<Figure[]> {
       if (ready.source !== 'saved') console.warn(`after reload ${i + 1} the lab came from "${ready.source}", not from the saved state`);
       if (i === 0) {
         await new Promise((resolve) => setTimeout(resolve, 10_000));
-        figures.push({ name: 'tab_renderer_memory_after_restore_mb', value: chromiumMemoryMb(profile).tab, unit: 'MB' });
+        const afterRestore = chromiumMemoryMb(profile);
+        figures.push({ name: 'tab_renderer_memory_after_restore_mb', value: afterRestore.tab, unit: 'MB' });
+        figures.push({ name: 'tab_renderer_private_after_restore_mb', value: afterRestore.tabPrivate, unit: 'MB' });
       }
     }
     const median = [...reloads].sort((a, b) => a.s - b.s)[Math.floor(reloads.length / 2)]!;
@@ -154,6 +167,13 @@ export async function benchBrowser(): Promise<Figure[]> {
     figures.push({ name: 'restore_s', value: median.s, unit: 's', runs });
     figures.push({ name: `ready_from_cache_s`, value: median.s, unit: 's', runs });
     figures.push(...resumeBreakdown(median.ready));
+
+    // A learner reads before typing: after the last reload, a minute without input lets
+    // the lab's background warm-up and disk prefetch run, as they would while reading.
+    await new Promise((resolve) => setTimeout(resolve, READING_MS));
+    const afterReading: number[] = [];
+    for (let i = 0; i < 3; i++) afterReading.push(round(await timed(exec, 'docker run --rm busybox echo hi')));
+    figures.push({ name: 'docker_run_after_reading_median_s', value: [...afterReading].sort((a, b) => a - b)[1]!, unit: 's', runs: afterReading });
     return figures;
   } finally {
     await context.close();

@@ -40,7 +40,7 @@ const TODO_FILES: Record<string, string> = {
   ].join('\n'),
 };
 
-async function timed(exec: Exec, command: string, timeoutMs = 300_000): Promise<number> {
+export async function timed(exec: Exec, command: string, timeoutMs = 300_000): Promise<number> {
   const result = await exec(command, timeoutMs);
   if (result.exitCode !== 0) throw new Error(`\`${command}\` failed (${result.exitCode}): ${result.stderr.trim().slice(0, 300)}`);
   return result.ms / 1000;

@@ -11,6 +11,8 @@ import type { DiskPrefetchProgress } from './protocol';
 
 export interface DiskPrefetchOptions {
   parts: readonly number[];
+  /** Resolves when the next part may be fetched (the lab waits for a quiet guest). */
+  whenQuiet?(): Promise<void>;
   /** Brings part `index` within reach; resolves to the bytes fetched, 0 if it was cached. */
   warm(index: number): Promise<number>;
   /** Fetches at once (default 2): few, so that the guest's own reads are not queued behind many. */
@@ -45,6 +47,8 @@ export class DiskPrefetch {
 
   private async lane(): Promise<void> {
     while (!this.stopped && this.next < this.options.parts.length) {
+      await this.options.whenQuiet?.();
+      if (this.stopped || this.next >= this.options.parts.length) break;
       const index = this.options.parts[this.next++]!;
       try {
         // Not `+= await`: that would read the total before the wait and lose the other lane's bytes.

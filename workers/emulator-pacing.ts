@@ -33,11 +33,12 @@ function isV86Core(value: unknown): value is V86Core {
 }
 
 /**
- * Replace v86's per-slice yield in this worker. Returns false (and changes
+ * Replace v86's per-slice yield in this worker; `onBusy` hears of every turn that
+ * ran busy slices (guest-activity.ts). Returns false (and changes
  * nothing) when the emulator is not the shape this was written for, so a v86
  * upgrade falls back to its own pacing instead of breaking.
  */
-export function paceEmulator(emulator: unknown, now: () => number = () => performance.now()): boolean {
+export function paceEmulator(emulator: unknown, now: () => number = () => performance.now(), onBusy?: () => void): boolean {
   const core = (emulator as { v86?: unknown } | undefined)?.v86;
   if (!isV86Core(core) || typeof MessageChannel === 'undefined') return false;
 
@@ -52,10 +53,14 @@ export function paceEmulator(emulator: unknown, now: () => number = () => perfor
     core.idle = false;
     const until = now() + BUSY_TURN_MS;
     let t: number;
+    let busy = false;
     // main_loop returns 0 after a full busy slice, or the time until the next
     // timer when the guest halted; only busy slices are run back to back.
-    do t = core.cpu.main_loop();
-    while (t === 0 && !core.stopping && now() < until);
+    do {
+      t = core.cpu.main_loop();
+      busy ||= t === 0;
+    } while (t === 0 && !core.stopping && now() < until);
+    if (busy) onBusy?.();
     core.next_tick(t);
   };
   return true;

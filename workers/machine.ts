@@ -10,6 +10,7 @@ import { releaseBuffer } from './bytes';
 import { ConsoleInput } from './console-input';
 import { diskPartPath } from './disk-parts';
 import { paceEmulator } from './emulator-pacing';
+import { GuestActivity } from './guest-activity';
 import { fetchBytes } from './fetch-bytes';
 import { guestCacheName } from './guest-cache-name';
 import { jitModulePages, limitJitModulePages } from './jit-module-pages';
@@ -102,6 +103,8 @@ export class Machine {
   readonly started: Promise<void>;
 
   readonly disk: LazyDisk;
+  /** Whether the guest is busy (known only where the emulator's pacing runs: a browser worker). */
+  readonly activity = new GuestActivity();
   private readonly emulator: V86Instance;
   private readonly listeners: Array<[string, (arg: never) => void]> = [];
   private readonly pendingInput: Array<[number, Uint8Array]> = [];
@@ -182,7 +185,7 @@ export class Machine {
         rejectLoaded(new Error(`could not download ${e.file_name}`)),
       );
       this.on('emulator-loaded', () => {
-        if (inBrowserWorker()) paceEmulator(this.emulator);
+        if (inBrowserWorker()) paceEmulator(this.emulator, undefined, () => this.activity.busy());
         limitJitModulePages(this.emulator);
         if (!stateBuffer) return resolveLoaded();
         stateBuffer

@@ -32,6 +32,8 @@ import type {
 import { StateStore } from './state-store';
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
+/** The disk prefetch fetches a part once the guest has run no busy slice for this long. */
+const PREFETCH_QUIET_MS = 250;
 
 export class VmService implements VmApi {
   private listeners: VmListeners | null = null;
@@ -243,7 +245,7 @@ export class VmService implements VmApi {
       // only took CPU from it (2 cores, 50 ms per part: the learner's first run after 15 s
       // of reading 4.7-5.8 s without the prefetch, 7.6 s with it running alongside).
       // It starts as soon as the warm-up ends, or the learner stops it.
-      void warmedUp.then(() => this.startPrefetch(manifest, manifestUrl));
+      void warmedUp.then(() => this.startPrefetch(manifest, manifestUrl, booted.machine));
       return { source: booted.source, fallbackReasons: booted.fallbackReasons, ms: Date.now() - t0, guestBuildId: manifest.buildId, milestones };
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
@@ -254,7 +256,7 @@ export class VmService implements VmApi {
   }
 
   /** The disk parts a learner's first commands read, fetched in the background (disk-prefetch.ts). */
-  private async startPrefetch(manifest: GuestManifest, manifestUrl: string): Promise<void> {
+  private async startPrefetch(manifest: GuestManifest, manifestUrl: string, machine: Machine): Promise<void> {
     const parts = manifest.disk.prefetch ?? [];
     const cacheName = guestCacheName(manifest.buildId);
     // Only where the fetched parts are kept: the service worker makes the build's cache
@@ -265,6 +267,9 @@ export class VmService implements VmApi {
     if (this.manifest !== manifest || this.prefetch) return;
     const prefetch = new DiskPrefetch({
       parts,
+      // Each part only while the guest is quiet: on 2 cores the fetching (service worker,
+      // cache storage, network) took CPU from a learner's command even after the warm-up.
+      whenQuiet: () => machine.activity.whenQuiet(PREFETCH_QUIET_MS),
       warm: (index) => warmCache(new URL(diskPartPath(manifest.disk, index), manifestUrl).href, cacheName),
       onProgress: (progress) => {
         if (this.prefetch === prefetch) this.setStatus({ diskPrefetch: progress });

@@ -76,4 +76,25 @@ describe('DiskPrefetch', () => {
     expect(await done).toMatchObject({ done: 1, stoppedBy: 'stopped' });
     expect(parts.started).toEqual([1]);
   });
+
+  it('fetches each part only once the guest is quiet', async () => {
+    const parts = controlledWarm();
+    let quiet: () => void = () => {};
+    let waits = 0;
+    const done = new DiskPrefetch({
+      parts: [1, 2],
+      warm: parts.warm,
+      concurrency: 1,
+      whenQuiet: () => new Promise<void>((resolve) => { waits++; quiet = resolve; }),
+    }).run();
+    await until(() => waits === 1);
+    expect(parts.started).toEqual([]);
+    quiet();
+    await parts.answer(1, 10);
+    await until(() => waits === 2);
+    expect(parts.started).toEqual([1]);
+    quiet();
+    await parts.answer(2, 20);
+    expect(await done).toMatchObject({ done: 2, fetchedBytes: 30 });
+  });
 });

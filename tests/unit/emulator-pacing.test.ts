@@ -56,6 +56,16 @@ describe('paceEmulator', () => {
     expect(core.idle).toBe(true);
   });
 
+  it('tells the guest activity about turns that ran busy slices, not about a guest that halted at once', () => {
+    const { core, now } = fakeCore([5, 0, 0, 4]);
+    const busyTurns: number[] = [];
+    paceEmulator({ v86: core }, now, () => busyTurns.push(now()));
+    core.do_tick(); // halted: timer due in 5 ms
+    expect(busyTurns).toEqual([]);
+    core.do_tick(); // two busy slices, then halted
+    expect(busyTurns).toEqual([4]);
+  });
+
   it('leaves stopping to v86', () => {
     const { core, log, now } = fakeCore([0]);
     paceEmulator({ v86: core }, now);
