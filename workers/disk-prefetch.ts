@@ -18,7 +18,7 @@ export interface DiskPrefetchOptions {
   /** Fetches at once (default 2): few, so that the guest's own reads are not queued behind many. */
   concurrency?: number;
   onProgress?(progress: DiskPrefetchProgress): void;
-  /** Progress is reported every this many parts, and at the end. */
+  /** Progress is reported at the start, every this many parts, and at the end. */
   reportEvery?: number;
 }
 
@@ -34,6 +34,7 @@ export class DiskPrefetch {
   /** Resolves when every part is within reach, or the prefetch was stopped or failed. Never rejects. */
   async run(): Promise<DiskPrefetchProgress> {
     const lanes = Math.max(1, this.options.concurrency ?? 2);
+    this.report();
     await Promise.all(Array.from({ length: lanes }, () => this.lane()));
     this.report();
     return { ...this.progress };

@@ -53,7 +53,7 @@ describe('DiskPrefetch', () => {
     await parts.answer(8, 250);
     expect(await done).toEqual({ parts: 4, done: 4, fetchedBytes: 1750, stoppedBy: null });
     expect(parts.mostAtOnce()).toBe(2);
-    expect(reports.map((r) => r.done)).toEqual([2, 4, 4]);
+    expect(reports.map((r) => r.done)).toEqual([0, 2, 4, 4]);
   });
 
   it('gives up on the rest at the first failure (offline) and says why, without rejecting', async () => {
