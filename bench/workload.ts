@@ -46,7 +46,7 @@ export async function timed(exec: Exec, command: string, timeoutMs = 300_000): P
   return result.ms / 1000;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }

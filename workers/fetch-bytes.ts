@@ -7,13 +7,11 @@
 /** Fetches on their way, by URL: the guest's read of a part the prefetch is already fetching waits for that fetch. */
 const inFlight = new Map<string, Promise<Uint8Array>>();
 
-export function fetchBytes(url: string, cacheName?: string, priority: RequestPriority = 'auto'): Promise<Uint8Array> {
-  let pending = inFlight.get(url);
-  if (!pending) {
-    pending = load(url, cacheName, priority).finally(() => inFlight.delete(url));
-    inFlight.set(url, pending);
-  }
-  return pending;
+export function fetchBytes(url: string, cacheName?: string): Promise<Uint8Array> {
+  return shared(url, async () => {
+    const cached = cacheName === undefined ? undefined : await cachedResponse(url, cacheName);
+    return cached ? new Uint8Array(await cached.arrayBuffer()) : fromNetwork(url, 'auto');
+  });
 }
 
 /**
@@ -22,20 +20,25 @@ export function fetchBytes(url: string, cacheName?: string, priority: RequestPri
  * Resolves to the bytes fetched, 0 when the build's cache had it.
  */
 export async function warmCache(url: string, cacheName: string): Promise<number> {
-  if (await isCached(url, cacheName)) return 0;
-  return (await fetchBytes(url, cacheName, 'low')).byteLength;
+  if (await cachedResponse(url, cacheName)) return 0;
+  return (await shared(url, () => fromNetwork(url, 'low'))).byteLength;
 }
 
-async function load(url: string, cacheName: string | undefined, priority: RequestPriority): Promise<Uint8Array> {
-  if (cacheName !== undefined) {
-    const cached = await globalThis.caches?.match(url, { cacheName }).catch(() => undefined);
-    if (cached) return new Uint8Array(await cached.arrayBuffer());
+function shared(url: string, load: () => Promise<Uint8Array>): Promise<Uint8Array> {
+  let pending = inFlight.get(url);
+  if (!pending) {
+    pending = load().finally(() => inFlight.delete(url));
+    inFlight.set(url, pending);
   }
+  return pending;
+}
+
+function cachedResponse(url: string, cacheName: string): Promise<Response | undefined> {
+  return globalThis.caches?.match(url, { cacheName }).catch(() => undefined) ?? Promise.resolve(undefined);
+}
+
+async function fromNetwork(url: string, priority: RequestPriority): Promise<Uint8Array> {
   const response = await fetch(url, { priority });
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
   return new Uint8Array(await response.arrayBuffer());
-}
-
-async function isCached(url: string, cacheName: string): Promise<boolean> {
-  return (await globalThis.caches?.match(url, { cacheName }).catch(() => undefined)) !== undefined;
 }
