@@ -135,7 +135,14 @@ export async function benchBrowser(): Promise<Figure[]> {
     figures.push({ name: 'first_visit_prefetch_parts', value: prefetch?.done ?? 0, unit: `of ${prefetch?.parts ?? 0}` });
 
     started = Date.now();
+    // The renderer's largest RSS while the save runs: a save used to allocate the raw state twice.
+    let peakDuringSave = chromiumMemoryMb(profile);
+    const sampler = setInterval(() => {
+      const now = chromiumMemoryMb(profile);
+      if (now.tab > peakDuringSave.tab) peakDuringSave = now;
+    }, 100);
     const saved = await page.evaluate(() => (document.querySelector('docker-lab') as unknown as { vm: { save(): Promise<{ ok: boolean; ms: number; info?: { bytes: number }; error?: string; timings?: Record<string, number> }> } }).vm.save());
+    clearInterval(sampler);
     if (!saved.ok) throw new Error(`save failed: ${saved.error}`);
     figures.push({ name: 'save_s', value: round((Date.now() - started) / 1000), unit: 's' });
     // Where a save's time goes: stopping the emulator, v86's save_state, packing the frames, IndexedDB.
@@ -145,6 +152,8 @@ export async function benchBrowser(): Promise<Figure[]> {
     figures.push({ name: 'tab_memory_mb', value: afterSave.all, unit: 'MB' });
     figures.push({ name: 'tab_renderer_memory_mb', value: afterSave.tab, unit: 'MB' });
     figures.push({ name: 'tab_renderer_private_mb', value: afterSave.tabPrivate, unit: 'MB' });
+    figures.push({ name: 'tab_renderer_peak_during_save_mb', value: peakDuringSave.tab, unit: 'MB' });
+    figures.push({ name: 'tab_renderer_private_peak_during_save_mb', value: peakDuringSave.tabPrivate, unit: 'MB' });
 
     // One reload is at the mercy of whatever else the 2 cores were doing: three,
     // reported as their median (with each run), the breakdown that of the median run.

@@ -49,6 +49,10 @@ export class FrameCodecPool implements FrameCodec {
     this.fallback = options.fallback ?? inThreadCodec;
   }
 
+  get concurrency(): number {
+    return this.broken ? (this.fallback.concurrency ?? 1) : this.options.size;
+  }
+
   compress(frame: Uint8Array, level: number): Promise<Uint8Array> {
     return this.submit('compress', frame, level) as Promise<Uint8Array>;
   }

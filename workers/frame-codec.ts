@@ -24,6 +24,8 @@ export interface FrameCodec {
   decompress(frame: Uint8Array, size: number): Promise<Uint8Array>;
   /** Packs a frame for storage (see StoredFrame); `packForStorage` does it with `compress` where this is missing. */
   pack?(frame: Uint8Array, level: number): Promise<StoredFrame>;
+  /** Frames it packs or unpacks at once (1 where missing). */
+  readonly concurrency?: number;
   /** Work is coming soon: get ready for it (a pool starts its helpers). */
   prepare?(): void;
   /** No more work for now: give memory back (a pool ends its idle helpers). */

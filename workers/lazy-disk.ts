@@ -54,6 +54,8 @@ export class LazyDisk {
   private readonly loading = new Map<number, Promise<Uint8Array>>();
   private readonly pages = new Map<number, Page>();
   private partsFetched = 0;
+  /** Answers to reads held back while the machine is paused (see hold). */
+  private held: Array<() => void> | null = null;
 
   constructor(options: LazyDiskOptions) {
     if (options.chunkSize % PAGE !== 0) throw new Error(`disk parts must be a multiple of ${PAGE} bytes, not ${options.chunkSize}`);
@@ -76,7 +78,7 @@ export class LazyDisk {
     }
     const needed = this.partsUnder(offset, length);
     void Promise.all(needed.map((i) => this.part(i).then((bytes) => [i, bytes] as const))).then((loaded) =>
-      done(this.assemble(offset, length, new Map(loaded))!),
+      this.answer(() => done(this.assemble(offset, length, new Map(loaded))!)),
     );
   }
 
@@ -93,6 +95,21 @@ export class LazyDisk {
   set(offset: number, data: Uint8Array, done: () => void): void {
     this.write(offset, data);
     done();
+  }
+
+  /**
+   * Holds back answers to reads that were waiting for the server until release():
+   * v86 copies an answer into the guest's RAM, which must not change while a
+   * save reads it (ram-view-save.ts).
+   */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const answers = this.held ?? [];
+    this.held = null;
+    for (const answer of answers) answer();
   }
 
   get_buffer(done: () => void): void {
@@ -143,6 +160,11 @@ export class LazyDisk {
     let cached = 0;
     for (const part of this.cache.values()) cached += part.byteLength;
     return { cachedBytes: cached, writtenBytes: written, partsFetched: this.partsFetched };
+  }
+
+  private answer(deliver: () => void): void {
+    if (this.held) this.held.push(deliver);
+    else deliver();
   }
 
   private write(offset: number, data: Uint8Array): void {

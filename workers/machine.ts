@@ -18,6 +18,8 @@ import { jitTableWasmLoader } from './jit-table';
 import type { GuestManifest } from './guest-manifest';
 import { LazyDisk } from './lazy-disk';
 import { restoreWithRamView } from './ram-view-restore';
+import { takeStateInPlace, type SavableEmulator } from './ram-view-save';
+import type { StateSource } from './state-codec';
 import { restoreMemorySparsely } from './sparse-restore';
 import { v86OptionsFromManifest, type ResolvePath, type V86Config } from './v86-options';
 
@@ -217,13 +219,20 @@ export class Machine {
     this.failLoad(error);
   }
 
-  /** Halts the guest; its clock catches up on resume, as after a host suspend. */
+  /**
+   * Halts the guest, and holds back the disk's answers so that nothing changes
+   * its RAM; its clock catches up on resume, as after a host suspend.
+   */
   async pause(): Promise<void> {
-    if (!this.destroyed) await this.emulator.stop();
+    if (this.destroyed) return;
+    this.disk.hold();
+    await this.emulator.stop();
   }
 
   async resume(): Promise<void> {
-    if (!this.destroyed) await this.emulator.run();
+    if (this.destroyed) return;
+    this.disk.release();
+    await this.emulator.run();
   }
 
   /** Pages one compiled JIT module may span (see jit-module-pages.ts), or null before v86 has loaded. */
@@ -233,6 +242,17 @@ export class Machine {
 
   saveState(): Promise<ArrayBuffer> {
     return this.emulator.save_state();
+  }
+
+  /**
+   * The state to read in frames, its RAM read from the guest's memory as each
+   * frame is asked for (ram-view-save.ts): only while paused, until read.
+   */
+  async takeState(): Promise<StateSource> {
+    const inPlace = takeStateInPlace(this.emulator as SavableEmulator);
+    if (inPlace) return inPlace;
+    const state = new Uint8Array(await this.emulator.save_state());
+    return { byteLength: state.length, read: (offset, length) => state.slice(offset, offset + length) };
   }
 
   async destroy(): Promise<void> {

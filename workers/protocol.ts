@@ -123,7 +123,7 @@ export interface SaveResult {
 export interface SaveTimings {
   /** Waiting for the emulator to stop (v86 stops at its next tick). */
   pause?: number;
-  /** v86 save_state: the machine is paused for this part. */
+  /** v86 saving all but the RAM, and finding the RAM pages in use (ram-view-save.ts); the machine is paused. */
   saveState?: number;
   /** Packing the frames (each hashed and stored as it comes: state-store.ts). */
   compress: number;

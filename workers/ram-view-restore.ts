@@ -6,8 +6,7 @@
 // JSON index rewritten in place, padded with spaces so that no offset moves),
 // and its unpack_memory gets a view of the RAM inside the state instead.
 // A state not laid out as v86 0.5's (state format 6) is restored as v86 does it.
-// (The save side has the same double copy, in pack_memory and save_state;
-// writing the pages straight into the state made no measurable difference there.)
+// (ram-view-save.ts spares the save side its two copies in the same way.)
 
 const STATE_MAGIC = 0x86768676 | 0;
 const STATE_VERSION = 6;

@@ -7,11 +7,19 @@
 // 512 MB of guest RAM in the same worker) and can be unpacked several at once
 // (frame-codec-pool.ts). Saves from level 1 unpack the same way.
 
+import { releaseBuffer } from './bytes';
 import { inThreadCodec, packForStorage, type FrameCodec, type StoredFrame } from './frame-codec';
 
 export const FRAME_BYTES = 16 * 1024 * 1024;
 const ZSTD_LEVEL = -1;
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+
+/** A raw state read in pieces rather than held whole (ram-view-save.ts makes one). */
+export interface StateSource {
+  readonly byteLength: number;
+  /** A new buffer with the bytes at [offset, offset + length), which the caller owns (packState frees it once packed). */
+  read(offset: number, length: number): Uint8Array;
+}
 
 export interface PackedState {
   /** In order; each ready to store (a Blob, its SHA-256 and length). */
@@ -23,21 +31,36 @@ export interface PackedState {
  * Packs the raw state into frames ready to store: with a pool, its helpers
  * also hash each frame and make its Blob, so the frames' bytes never reach
  * this thread. `onFrame` sees each as soon as it is packed (frames finish in any order).
+ * A StateSource is read a frame at a time, one frame per frame the codec packs
+ * at once and one more waiting, so the whole raw state is never in memory at once.
  */
 export async function packState(
-  raw: Uint8Array,
+  raw: Uint8Array | StateSource,
   codec: FrameCodec = inThreadCodec,
   onFrame?: (frame: StoredFrame, index: number) => void,
 ): Promise<PackedState> {
-  const work: Array<Promise<StoredFrame>> = [];
-  for (let offset = 0; offset < raw.length; offset += FRAME_BYTES) {
-    const index = work.length;
-    work.push(packForStorage(codec, raw.subarray(offset, offset + FRAME_BYTES), ZSTD_LEVEL).then((frame) => {
+  const source = raw instanceof Uint8Array ? null : raw;
+  const byteLength = source ? source.byteLength : (raw as Uint8Array).length;
+  const count = Math.ceil(byteLength / FRAME_BYTES);
+  const frames: StoredFrame[] = new Array<StoredFrame>(count);
+  let next = 0;
+  // Each lane takes the next frame, reads it and waits for its packing.
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      const index = next++;
+      const offset = index * FRAME_BYTES;
+      const length = Math.min(FRAME_BYTES, byteLength - offset);
+      const bytes = source ? source.read(offset, length) : (raw as Uint8Array).subarray(offset, offset + length);
+      const frame = await packForStorage(codec, bytes, ZSTD_LEVEL);
+      // Freed now rather than at V8's next collection: a save's reads add up to the whole state.
+      if (source) releaseBuffer(bytes.buffer as ArrayBuffer);
+      frames[index] = frame;
       onFrame?.(frame, index);
-      return frame;
-    }));
-  }
-  return { frames: await Promise.all(work), rawBytes: raw.length };
+    }
+  };
+  const lanes = Array.from({ length: Math.min(count, source ? (codec.concurrency ?? 1) + 1 : count) }, lane);
+  await Promise.all(lanes);
+  return { frames, rawBytes: byteLength };
 }
 
 /**

@@ -18,7 +18,7 @@ import type { SaveResult, SavedStateInfo } from './protocol';
 import { gunzip, megabytes, sha256Hex } from './bytes';
 import type { FrameCodec } from './frame-codec';
 import { checksumMatches, checksumOf, framesDigest, framesMatch, type StateChecksum } from './state-checksum';
-import { packState, readingFrom, unpackState } from './state-codec';
+import { packState, readingFrom, unpackState, type StateSource } from './state-codec';
 import { checkPacking, decodeStateFile, encodeStateFile, type StatePacking } from './state-file';
 
 type Slot = SavedStateInfo['slot'];
@@ -81,7 +81,7 @@ export class StateStore {
   }
 
   /** `onPacked` is awaited once the state is packed, before the save is made current. */
-  async save(state: ArrayBuffer, guestBuildId: string, onPacked?: () => unknown): Promise<SaveResult> {
+  async save(state: ArrayBuffer | StateSource, guestBuildId: string, onPacked?: () => unknown): Promise<SaveResult> {
     const t0 = performance.now();
     const slot = await this.nextSlot();
     const cleared = this.clearSlot(slot);
@@ -96,7 +96,7 @@ export class StateStore {
     const writes: Array<Promise<void>> = [];
     let packed: Awaited<ReturnType<typeof packState>>;
     try {
-      packed = await packState(new Uint8Array(state), this.codec, (frame, i) => {
+      packed = await packState(state instanceof ArrayBuffer ? new Uint8Array(state) : state, this.codec, (frame, i) => {
         writes[i] = cleared.then(() => set(partKey(slot, i), frame.blob, this.store));
         writes[i].catch(noop);
       });

@@ -2,7 +2,6 @@
 // the UI shows, and routes terminal I/O, exec and saves to the right place.
 
 import * as Comlink from 'comlink';
-import { releaseBuffer } from './bytes';
 import { DockerWarmUp } from './warm-up';
 import { bootWithFallback } from './boot';
 import { DiskPrefetch } from './disk-prefetch';
@@ -174,14 +173,11 @@ export class VmService implements VmApi {
       let saveState = 0;
       let result: SaveResult;
       try {
-        const state = await machine.saveState();
+        // Read frame by frame from the guest's memory while the guest waits:
+        // v86's own save_state made two copies of up to ~350 MB each (ram-view-save.ts).
+        const state = await machine.takeState();
         saveState = Date.now() - t0 - pause;
-        // Once packed, the raw state (up to ~350 MB after a build) is freed at once
-        // rather than whenever V8 collects it: the tab holds the guest's 512 MB besides.
-        result = await this.store.save(state, buildId, () => {
-          releaseBuffer(state);
-          return resume();
-        });
+        result = await this.store.save(state, buildId, resume);
       } finally {
         await resume();
       }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inThreadCodec, runFrame, type FrameCodec } from '../../workers/frame-codec';
 import { FrameCodecPool, type FrameReply, type FrameTask } from '../../workers/frame-codec-pool';
 import { sha256Hex } from '../../workers/bytes';
-import { FRAME_BYTES, packState, readingFrom, unpackState, type PackedState } from '../../workers/state-codec';
+import { FRAME_BYTES, packState, readingFrom, unpackState, type PackedState, type StateSource } from '../../workers/state-codec';
 
 /**
  * Stands in for a zstd-frame-worker: runs the real codec, answers after a
@@ -59,6 +59,40 @@ function state(): Uint8Array {
 async function joined(packed: PackedState): Promise<Uint8Array> {
   return new Uint8Array(Buffer.concat(await Promise.all(packed.frames.map(async (f) => new Uint8Array(await f.blob.arrayBuffer())))));
 }
+
+describe('packState from a StateSource', () => {
+  it('reads the state a frame at a time, one frame ahead of what the codec packs at once, and packs the same frames', async () => {
+    const raw = new Uint8Array(FRAME_BYTES * 7 + 100);
+    raw.set(state());
+    const reads: number[] = [];
+    let ahead = 0;
+    let mostAhead = 0;
+    const source: StateSource = {
+      byteLength: raw.length,
+      read(offset, length) {
+        reads.push(offset / FRAME_BYTES);
+        mostAhead = Math.max(mostAhead, ++ahead);
+        return raw.slice(offset, offset + length);
+      },
+    };
+    // Packs slowly, so that reads would run ahead if nothing held them back.
+    const slow: FrameCodec = {
+      concurrency: 4,
+      async compress(frame, level) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        ahead--;
+        return inThreadCodec.compress(frame, level);
+      },
+      decompress: (frame, size) => inThreadCodec.decompress(frame, size),
+    };
+    const fromSource = await packState(source, slow);
+    const whole = await packState(raw);
+    expect(reads).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(mostAhead).toBe(5);
+    expect(fromSource.rawBytes).toBe(raw.length);
+    expect(Buffer.compare(await joined(fromSource), await joined(whole))).toBe(0);
+  });
+});
 
 describe('FrameCodecPool', () => {
   it('packs and unpacks a state on helpers exactly as this thread does, frames in order', async () => {

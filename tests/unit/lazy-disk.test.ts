@@ -85,6 +85,20 @@ describe('LazyDisk', () => {
     expect(disk.get_state()[0].map(([block, b]) => [block, b.length])).toEqual([[1, data.length]]);
   });
 
+  it('holds back answers to reads in flight while held (a save reads the guest RAM they would write) and gives them on release', async () => {
+    const { disk } = diskWith();
+    disk.hold();
+    const answered: number[] = [];
+    disk.get(0, 512, (bytes) => answered.push(bytes[0]!));
+    disk.get(3 * CHUNK, 512, (bytes) => answered.push(bytes[0]!));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(answered).toEqual([]);
+    disk.release();
+    expect(answered).toEqual([1, 4]);
+    // Not held any more: answers come as their parts do.
+    expect((await read(disk, 5 * CHUNK, 256))[0]).toBe(6);
+  });
+
   it('answers synchronously from memory and says undefined when a part is missing', async () => {
     const { disk } = diskWith();
     expect(disk.get_from_cache(0, 512)).toBeUndefined();
