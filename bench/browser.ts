@@ -103,6 +103,24 @@ function chromiumMemoryMb(profileDir: string): { all: number; tab: number; tabPr
   return { all: round(all / 1024), tab: round(tab / 1024), tabPrivate: round(tabPrivate / 1024) };
 }
 
+/** Reloads the page RELOADS times and times each until the lab is ready; `afterFirst` runs after the first. */
+async function timedReloads(page: Page, afterFirst?: () => Promise<void>): Promise<Array<{ s: number; ready: Ready }>> {
+  const reloads: Array<{ s: number; ready: Ready }> = [];
+  for (let i = 0; i < RELOADS; i++) {
+    const started = Date.now();
+    await page.reload();
+    const ready = await waitReady(page);
+    reloads.push({ s: round((Date.now() - started) / 1000), ready });
+    if (ready.source !== 'saved') console.warn(`after reload ${i + 1} the lab came from "${ready.source}", not from the saved state`);
+    if (i === 0) await afterFirst?.();
+  }
+  return reloads;
+}
+
+function medianOf<T extends { s: number }>(runs: T[]): T {
+  return [...runs].sort((a, b) => a.s - b.s)[Math.floor(runs.length / 2)]!;
+}
+
 export async function benchBrowser(): Promise<Figure[]> {
   const server = await serve();
   const profile = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-profile-'));
@@ -157,21 +175,13 @@ export async function benchBrowser(): Promise<Figure[]> {
 
     // One reload is at the mercy of whatever else the 2 cores were doing: three,
     // reported as their median (with each run), the breakdown that of the median run.
-    const reloads: Array<{ s: number; ready: Ready }> = [];
-    for (let i = 0; i < RELOADS; i++) {
-      started = Date.now();
-      await page.reload();
-      const ready = await waitReady(page);
-      reloads.push({ s: round((Date.now() - started) / 1000), ready });
-      if (ready.source !== 'saved') console.warn(`after reload ${i + 1} the lab came from "${ready.source}", not from the saved state`);
-      if (i === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 10_000));
-        const afterRestore = chromiumMemoryMb(profile);
-        figures.push({ name: 'tab_renderer_memory_after_restore_mb', value: afterRestore.tab, unit: 'MB' });
-        figures.push({ name: 'tab_renderer_private_after_restore_mb', value: afterRestore.tabPrivate, unit: 'MB' });
-      }
-    }
-    const medianReload = [...reloads].sort((a, b) => a.s - b.s)[Math.floor(reloads.length / 2)]!;
+    const reloads = await timedReloads(page, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      const afterRestore = chromiumMemoryMb(profile);
+      figures.push({ name: 'tab_renderer_memory_after_restore_mb', value: afterRestore.tab, unit: 'MB' });
+      figures.push({ name: 'tab_renderer_private_after_restore_mb', value: afterRestore.tabPrivate, unit: 'MB' });
+    });
+    const medianReload = medianOf(reloads);
     const runs = reloads.map((r) => r.s);
     figures.push({ name: 'restore_s', value: medianReload.s, unit: 's', runs });
     figures.push({ name: `ready_from_cache_s`, value: medianReload.s, unit: 's', runs });
@@ -183,6 +193,22 @@ export async function benchBrowser(): Promise<Figure[]> {
     const afterReading: number[] = [];
     for (let i = 0; i < 3; i++) afterReading.push(round(await timed(exec, 'docker run --rm busybox echo hi')));
     figures.push({ name: 'docker_run_after_reading_median_s', value: median(afterReading), unit: 's', runs: afterReading });
+
+    // Issue #7's figures: "Make available offline" from this local server, then the
+    // same resume from the save with the browser offline (everything from its caches).
+    started = Date.now();
+    await page.locator('lab-offline').getByRole('button', { name: /^Make available offline/ }).click();
+    const outcome = page.locator('lab-offline [data-result]');
+    await outcome.waitFor({ timeout: 30 * 60_000 });
+    if ((await outcome.getAttribute('data-result')) !== 'done') throw new Error(`making the lab available offline failed: ${await outcome.textContent()}`);
+    figures.push({ name: 'make_offline_s', value: round((Date.now() - started) / 1000), unit: 's' });
+    const downloaded = /([\d.]+) MB \(([\d.]+) MB downloaded now\)/.exec((await outcome.textContent()) ?? '');
+    if (downloaded) figures.push({ name: 'make_offline_downloaded_mb', value: Number(downloaded[2]), unit: `MB of ${downloaded[1]}` });
+    await page.context().setOffline(true);
+    const offlineReloads = await timedReloads(page);
+    const offlineRuns = offlineReloads.map((r) => r.s);
+    figures.push({ name: 'ready_offline_s', value: medianOf(offlineReloads).s, unit: 's', runs: offlineRuns });
+    await page.context().setOffline(false);
     return figures;
   } finally {
     await context.close();

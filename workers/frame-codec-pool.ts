@@ -22,6 +22,7 @@ interface Queued {
   op: FrameOp;
   frame: Uint8Array;
   arg: number;
+  handOver: boolean;
   resolve(result: FrameOutput): void;
   reject(err: Error): void;
 }
@@ -62,8 +63,8 @@ export class FrameCodecPool implements FrameCodec {
   }
 
   /** The helper also hashes the frame and makes its Blob: its bytes never come back to this thread. */
-  pack(frame: Uint8Array, level: number): Promise<StoredFrame> {
-    return this.submit('pack', frame, level) as Promise<StoredFrame>;
+  pack(frame: Uint8Array, level: number, handOver = false): Promise<StoredFrame> {
+    return this.submit('pack', frame, level, handOver) as Promise<StoredFrame>;
   }
 
   /** Starts every helper now, so that their start-up (~0.2 s) overlaps whatever comes before the frames. */
@@ -92,11 +93,11 @@ export class FrameCodecPool implements FrameCodec {
     for (const task of this.queue.splice(0)) task.reject(new Error('the frame codec was stopped'));
   }
 
-  private submit(op: FrameOp, frame: Uint8Array, arg: number): Promise<FrameOutput> {
+  private submit(op: FrameOp, frame: Uint8Array, arg: number, handOver = false): Promise<FrameOutput> {
     if (this.broken) return runFrame(this.fallback, op, frame, arg);
     clearTimeout(this.idleTimer);
     return new Promise<FrameOutput>((resolve, reject) => {
-      this.queue.push({ op, frame, arg, resolve, reject });
+      this.queue.push({ op, frame, arg, handOver: handOver && frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength, resolve, reject });
       this.dispatch();
     });
   }
@@ -110,7 +111,8 @@ export class FrameCodecPool implements FrameCodec {
       const task = this.queue.shift()!;
       const id = this.nextId++;
       helper.pending.set(id, task);
-      const frame = task.frame.slice();
+      // A frame handed over goes as it is (it cannot be redone if its helper fails); others are copied.
+      const frame = task.handOver ? task.frame : task.frame.slice();
       helper.worker.postMessage({ id, op: task.op, frame, arg: task.arg } satisfies FrameTask, [frame.buffer]);
     }
     this.armIdleTimer();
@@ -172,7 +174,9 @@ export class FrameCodecPool implements FrameCodec {
     }
     redo.push(...this.queue.splice(0));
     for (const task of redo) {
-      runFrame(this.fallback, task.op, task.frame, task.arg).then(task.resolve, task.reject);
+      // A frame handed over to the failed helper went with it (its buffer is detached here).
+      if (task.handOver && task.frame.buffer.byteLength === 0) task.reject(new Error('a helper that was packing part of the state stopped'));
+      else runFrame(this.fallback, task.op, task.frame, task.arg).then(task.resolve, task.reject);
     }
   }
 

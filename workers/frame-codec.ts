@@ -22,8 +22,11 @@ export interface FrameCodec {
   compress(frame: Uint8Array, level: number): Promise<Uint8Array>;
   /** `size`: the frame's unpacked length, known from the state's metadata. */
   decompress(frame: Uint8Array, size: number): Promise<Uint8Array>;
-  /** Packs a frame for storage (see StoredFrame); `packForStorage` does it with `compress` where this is missing. */
-  pack?(frame: Uint8Array, level: number): Promise<StoredFrame>;
+  /**
+   * Packs a frame for storage (see StoredFrame); `packForStorage` does it with `compress` where this is missing.
+   * `handOver`: the frame is a buffer of its own that the caller no longer needs, so a helper may take it rather than a copy.
+   */
+  pack?(frame: Uint8Array, level: number, handOver?: boolean): Promise<StoredFrame>;
   /** Frames it packs or unpacks at once (1 where missing). */
   readonly concurrency?: number;
   /** Work is coming soon: get ready for it (a pool starts its helpers). */
@@ -41,8 +44,8 @@ export function runFrame(codec: FrameCodec, op: FrameOp, frame: Uint8Array, arg:
   return op === 'compress' ? codec.compress(frame, arg) : codec.decompress(frame, arg);
 }
 
-export async function packForStorage(codec: FrameCodec, frame: Uint8Array, level: number): Promise<StoredFrame> {
-  if (codec.pack) return codec.pack(frame, level);
+export async function packForStorage(codec: FrameCodec, frame: Uint8Array, level: number, handOver = false): Promise<StoredFrame> {
+  if (codec.pack) return codec.pack(frame, level, handOver);
   const packed = await codec.compress(frame, level);
   // The Blob takes a copy; the hash reads the bytes before anything else can change them.
   const sha256 = sha256Hex(packed);

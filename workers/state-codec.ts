@@ -51,9 +51,10 @@ export async function packState(
       const offset = index * FRAME_BYTES;
       const length = Math.min(FRAME_BYTES, byteLength - offset);
       const bytes = source ? source.read(offset, length) : (raw as Uint8Array).subarray(offset, offset + length);
-      const frame = await packForStorage(codec, bytes, ZSTD_LEVEL);
-      // Freed now rather than at V8's next collection: a save's reads add up to the whole state.
-      if (source) releaseBuffer(bytes.buffer as ArrayBuffer);
+      // A frame read from a source is its own buffer: a helper may take it instead of a copy.
+      const frame = await packForStorage(codec, bytes, ZSTD_LEVEL, source !== null);
+      // Freed now (if still here) rather than at V8's next collection: a save's reads add up to the whole state.
+      if (source && bytes.buffer.byteLength > 0) releaseBuffer(bytes.buffer as ArrayBuffer);
       frames[index] = frame;
       onFrame?.(frame, index);
     }

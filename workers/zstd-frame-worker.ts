@@ -3,6 +3,7 @@
 // or, for a save's frame, its Blob and SHA-256 (frame-codec.ts StoredFrame).
 
 import zstdWasmUrl from '../node_modules/@bokuweb/zstd-wasm/dist/web/zstd.wasm?url';
+import { releaseBuffer } from './bytes';
 import { inThreadCodec, loadZstd, runFrame, setZstdWasmUrl } from './frame-codec';
 import type { FrameReply, FrameTask } from './frame-codec-pool';
 
@@ -12,7 +13,11 @@ void loadZstd().catch(() => undefined);
 
 self.addEventListener('message', (event: MessageEvent<FrameTask>) => {
   const { id, op, frame, arg } = event.data;
-  runFrame(inThreadCodec, op, frame, arg).then(
+  const done = runFrame(inThreadCodec, op, frame, arg);
+  // The frame (16 MB unpacked) is this helper's own copy: freed now, not at V8's
+  // next collection, which let several pile up during a save.
+  void done.finally(() => releaseBuffer(frame.buffer as ArrayBuffer)).catch(() => undefined);
+  done.then(
     (out) => {
       if (!(out instanceof Uint8Array)) return self.postMessage({ id, ok: true, result: out } satisfies FrameReply);
       // The codec's result may be a view into its wasm heap: send an own copy.

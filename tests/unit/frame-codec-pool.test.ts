@@ -18,7 +18,12 @@ class FakeHelper extends EventTarget {
     FakeHelper.made.push(this);
   }
 
-  postMessage(task: FrameTask): void {
+  /** The frames it was sent, as it got them (transferred buffers move, as between real workers). */
+  received: Uint8Array[] = [];
+
+  postMessage(message: FrameTask, transfer: Transferable[] = []): void {
+    const task = structuredClone(message, { transfer });
+    this.received.push(task.frame);
     if (this.behaviour === 'crash') {
       setTimeout(() => this.dispatchEvent(new Event('error', { cancelable: true })), 1);
       return;
@@ -148,6 +153,20 @@ describe('FrameCodecPool', () => {
     codec.dispose();
   });
 
+  it('hands a frame that is its own buffer to a helper instead of copying it, and copies any other', async () => {
+    FakeHelper.made = [];
+    const codec = pool(1, 'work', 60_000);
+    const own = new Uint8Array(4096).fill(5);
+    const view = new Uint8Array(8192).fill(6).subarray(0, 4096);
+    await codec.pack(own, 1, true);
+    await codec.pack(view, 1, true);
+    await codec.pack(new Uint8Array(4096).fill(8), 1);
+    expect(own.buffer.byteLength).toBe(0);
+    expect(view.buffer.byteLength).toBe(8192);
+    expect(FakeHelper.made[0]!.received.map((f) => f[0])).toEqual([5, 6, 8]);
+    codec.dispose();
+  });
+
   it('redoes the work on this thread when helpers cannot run', async () => {
     const fallbackCalls: string[] = [];
     const fallback: FrameCodec = {
@@ -160,6 +179,10 @@ describe('FrameCodecPool', () => {
     expect(fallbackCalls.filter((c) => c === 'compress')).toHaveLength(packed.frames.length);
     const back = await unpackState(readingFrom(await joined(packed)), packed.frames.map((f) => f.size), packed.rawBytes, codec);
     expect(Buffer.compare(back, raw)).toBe(0);
+
+    // A frame handed over went with the helper that crashed: that part of the save fails, and says so.
+    const handedOver = new FrameCodecPool({ createWorker: () => new FakeHelper('crash') as unknown as Worker, size: 1, fallback });
+    await expect(handedOver.pack(new Uint8Array(1000).fill(7), 1, true)).rejects.toThrow(/helper .* stopped/);
 
     const throwing = new FrameCodecPool({ createWorker: () => { throw new Error('no workers here'); }, size: 2, fallback });
     const frame = new Uint8Array(500).fill(3);
