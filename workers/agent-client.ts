@@ -75,14 +75,17 @@ export class AgentClient {
   private readonly splitter = new LineSplitter();
   private readonly pending = new Map<number, Pending>();
   private readonly readyListeners = new Set<(version: string) => void>();
-  private nextId = 1;
+  private nextId: number;
   private ignored = 0;
 
   constructor(
     private readonly send: (bytes: Uint8Array) => void,
-    options?: { requestTimeoutMs?: number },
+    options?: { requestTimeoutMs?: number; firstId?: number },
   ) {
     this.requestTimeoutMs = options?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    // A random start by default: a restored guest may still run execs of the
+    // session that saved it, whose late replies must not pass for this session's.
+    this.nextId = options?.firstId ?? 1 + Math.floor(Math.random() * 2 ** 40);
   }
 
   /** Lines that were not replies to a pending request (kernel noise, late replies). */
@@ -220,6 +223,15 @@ export class AgentClient {
   /** The guest's uptime in ms; rejects if no answer within timeoutMs. */
   async ping(timeoutMs = this.requestTimeoutMs): Promise<number> {
     return Number(await this.simple('ping', (id) => `ping ${id}`, timeoutMs));
+  }
+
+  /**
+   * Kills every exec the agent is running and says how many: after resuming a
+   * saved state, those belong to the session that saved it (sent before this
+   * session's own requests, which the agent handles after it).
+   */
+  async killAll(): Promise<number> {
+    return Number(await this.simple('killAll', (id) => `killall ${id}`));
   }
 
   async setWinsize(tty: string, rows: number, cols: number): Promise<void> {

@@ -104,6 +104,10 @@ class BootRun {
       this.progress('restoring', 'Resuming the lab machine');
       await machine.started;
       this.env.onMilestone('emulator-started');
+      // A save can hold execs of the session that made it still running (a warm-up,
+      // a lesson check): they would take the CPU from this session, which cannot
+      // stop them. Ended first; the agent handles this session's requests after it.
+      machine.agent.killAll().catch(() => undefined);
       // The clock request travels with the first ping, but the lab is ready once
       // the ping answers: setting the clock runs `date` in the guest, 0.1–0.2 s
       // while v86's JIT is cold after a restore, and a learner cannot type a

@@ -56,12 +56,13 @@ export function takeStateInPlace(emulator: SavableEmulator): StateSource | null 
     used.push(page);
   }
   const pages = Uint32Array.from(used);
-  (cpu as SavingCpu).pack_memory = () => ({ packed_memory: new Uint8Array(0), bitmap: { get_buffer: () => bitmap.buffer } });
+  const pack = cpu.pack_memory;
+  cpu.pack_memory = () => ({ packed_memory: new Uint8Array(0), bitmap: { get_buffer: () => bitmap.buffer } });
   let state: ArrayBuffer;
   try {
     state = save.call(emulator.v86);
   } finally {
-    delete (cpu as Partial<SavingCpu>).pack_memory;
+    cpu.pack_memory = pack;
   }
   return layOut(state, pages, cpu as SavingCpu);
 }

@@ -435,6 +435,21 @@ static void do_kill(u64 id, char **f, int nf) {
 	if (nf == 3) send_line("ok %llu -", id);
 }
 
+/* killall <id>: ends every exec still running, ok <id> <count>. A restored state
+ * holds the execs of the session that saved it (a warm-up, a lesson check); a
+ * new host session sends this first, so only those are ended (lines are
+ * handled in order). */
+static void do_killall(u64 id) {
+	int n = 0;
+	for (int i = 0; i < MAX_EXECS; i++) {
+		if (!execs[i].used) continue;
+		execs[i].killed = 1;
+		kill_group(&execs[i]);
+		n++;
+	}
+	send_line("ok %llu %d", id, n);
+}
+
 /* The id of a line, if its second field is one; 0 otherwise. */
 static u64 line_id(const char *line) {
 	char tok[21];
@@ -463,6 +478,7 @@ static void handle_line(char *line, size_t len) {
 	const char *verb = f[0];
 	if (!strcmp(verb, "exec") && nf == 7) do_exec(id, f);
 	else if (!strcmp(verb, "kill") && (nf == 2 || nf == 3)) do_kill(id, f, nf);
+	else if (!strcmp(verb, "killall") && nf == 2) do_killall(id);
 	else if (!strcmp(verb, "write") && nf == 6) do_write(id, f);
 	else if (!strcmp(verb, "read") && nf == 3) do_read(id, f);
 	else if (!strcmp(verb, "ping") && nf == 2) do_ping(id);

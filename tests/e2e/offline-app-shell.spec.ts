@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, expect, test } from '@playwright/test';
+import { waitForServiceWorker } from './helpers/lab';
 import { buildSite, startSite } from './helpers/site-server';
 
 test('the built site is installable, and its pages load from the service worker with the network cut', async () => {
@@ -22,7 +23,7 @@ test('the built site is installable, and its pages load from the service worker 
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(site.url);
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+    await waitForServiceWorker(page, 60_000);
 
     const cdp = await context.newCDPSession(page);
     const manifest = await cdp.send('Page.getAppManifest');

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { DockerLab } from '../../web/components/docker-lab';
-import { labExec, openLab, waitForReady } from './helpers/lab';
+import { labExec, openLab, waitForReady, waitForServiceWorker } from './helpers/lab';
 import { ROOT, buildSite, startSite } from './helpers/site-server';
 
 const LESSON_FILES = path.join(ROOT, 'lessons/containers-101/files');
@@ -37,7 +37,7 @@ test('made available offline, the lab starts with the network cut and builds and
   try {
     await openLab(page, site.url);
     await waitForReady(page);
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 2 * MINUTE });
+    await waitForServiceWorker(page);
 
     const offline = page.locator('lab-offline');
     await expect(offline).toHaveAttribute('state', 'not-ready');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { DockerLab } from '../../web/components/docker-lab';
 import type { VmStatus } from '../../workers/protocol';
-import { openLab, waitForReady } from './helpers/lab';
+import { openLab, waitForReady, waitForServiceWorker } from './helpers/lab';
 import { ROOT, buildSite, linkedCopyOfSite, startSite } from './helpers/site-server';
 
 const MINUTE = 60_000;
@@ -49,7 +49,7 @@ test('a new guest build (simulated: same files, another buildId) replaces the of
   try {
     await openLab(page, site.url);
     await waitForReady(page);
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 2 * MINUTE });
+    await waitForServiceWorker(page);
     // The VM worker waited for the service worker, so even this first visit cached what it read.
     expect(await cachedFileCount(page, `docker-lab-guest-${buildA}`)).toBeGreaterThan(1);
 

@@ -30,7 +30,7 @@ async function corruptSavedState(page: Page): Promise<string> {
   });
 }
 
-test('a save survives a reload, and a damaged save is refused with a way forward', async ({ page }) => {
+test('a save survives a reload (commands it caught running are ended), and a damaged save is refused with a way forward', async ({ page }) => {
   // Four starts in one test (boot, resume, fallback, fresh): twice the usual budget.
   test.setTimeout(20 * 60_000);
   await openLab(page);
@@ -38,6 +38,9 @@ test('a save survives a reload, and a damaged save is refused with a way forward
 
   const token = `proof-${Date.now()}`;
   expect((await labExec(page, `echo ${token} > ${PROOF} && sync`)).exitCode).toBe(0);
+  // Still running when the state is saved: after the reload it belongs to no one, and the lab ends it.
+  await page.evaluate(() => void (document.querySelector('docker-lab') as unknown as { vm: { exec(c: string, o: object): Promise<unknown> } }).vm.exec('sleep 617', { timeoutMs: 900_000 }).catch(() => undefined));
+  await expect.poll(async () => (await labExec(page, 'pgrep -f "slee[p] 617"')).exitCode).toBe(0);
 
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.locator('lab-notices [data-notice="message"]')).toContainText('Saved (', { timeout: 5 * 60_000 });
@@ -47,6 +50,7 @@ test('a save survives a reload, and a damaged save is refused with a way forward
   expect(resumed.source).toBe('saved');
   expect(resumed.fallbackReasons).toEqual([]);
   expect(await labExec(page, `cat ${PROOF}`)).toMatchObject({ exitCode: 0, stdout: `${token}\n` });
+  await expect.poll(async () => (await labExec(page, 'pgrep -f "slee[p] 617"')).exitCode, { timeout: 10_000 }).toBe(1);
 
   const slot = await corruptSavedState(page);
   console.log(`[lab] corrupted saved slot ${slot}`);

@@ -1,6 +1,7 @@
 // A learner's save resumed in the real guest under v86, as the browser worker does
 // it (a buffer handed to the Machine): the state read in frames from the paused
-// guest's memory is the one v86 makes, the guest carries on where it was, and the
+// guest's memory is the one v86 makes, the guest carries on where it was (an exec
+// the save caught running is ended by the agent's killall), and the
 // state's bytes (~200 MB) are let go once v86 has restored them, its RAM is
 // read in place (v86's layout is the one ram-view-restore.ts expects), and the
 // lab's JIT setting (one page per compiled module) holds after either kind of resume.
@@ -15,13 +16,16 @@ afterAll(async () => {
 });
 
 describe('resuming a saved state in the real guest', () => {
-  it('saves without copying the RAM whole, carries on from the save, reads its RAM in place, releases the state buffer and keeps the JIT setting', async () => {
+  it('saves without copying the RAM whole, carries on from the save (ending the execs it caught running), reads its RAM in place, releases the state buffer and keeps the JIT setting', async () => {
     const first = await openReleaseVm({ from: 'snapshot' });
     machines.push(first);
     await first.machine.agent.waitReady(120_000);
     expect(first.machine.jitModulePages()).toBe(1);
     const token = `saved-${Date.now()}`;
     expect((await first.machine.agent.exec(`echo ${token} > /root/resume-proof && sync`)).exitCode).toBe(0);
+    // Running when the state is taken: in the resumed guest it belongs to no session.
+    first.machine.agent.exec('sleep 618', { timeoutMs: 900_000 }).catch(() => undefined);
+    expect((await first.machine.agent.exec('pgrep -f "slee[p] 618"')).exitCode).toBe(0);
     // Read in frames from the guest's memory (ram-view-save.ts), the state is the
     // one v86's own save_state makes, byte for byte but for the clock values in
     // which two of v86's saves in a row differ too; it is what gets resumed below.
@@ -57,6 +61,8 @@ describe('resuming a saved state in the real guest', () => {
     await resumed.machine.started;
     await resumed.machine.agent.waitReady(120_000);
     expect((await resumed.machine.agent.exec('cat /root/resume-proof')).stdout).toBe(`${token}\n`);
+    expect(await resumed.machine.agent.killAll()).toBeGreaterThanOrEqual(1);
+    expect((await resumed.machine.agent.exec('sleep 0.5; pgrep -f "slee[p] 618"')).exitCode).toBe(1);
     expect(resumed.machine.jitModulePages()).toBe(1);
     // Detached: whoever still holds the buffer no longer holds its bytes.
     expect(state.byteLength).toBe(0);

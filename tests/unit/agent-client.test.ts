@@ -9,7 +9,7 @@ const b64 = (s: string | Uint8Array) => base64Encode(typeof s === 'string' ? enc
 
 function setup(requestTimeoutMs?: number) {
   const sent: string[] = [];
-  const client = new AgentClient((bytes) => sent.push(new TextDecoder().decode(bytes)), { requestTimeoutMs });
+  const client = new AgentClient((bytes) => sent.push(new TextDecoder().decode(bytes)), { requestTimeoutMs, firstId: 1 });
   const reply = (text: string) => client.feed(enc.encode(text));
   return { client, sent, reply };
 }
@@ -146,6 +146,24 @@ describe('AgentClient', () => {
     await ready;
     expect(versions).toEqual(['1']);
     expect(await run).toMatch(/exec 1: lab-agent restarted/);
+  });
+
+  it('asks the agent to end every exec a restored state left running, and reads the count', async () => {
+    const { client, sent, reply } = setup();
+    const ended = client.killAll();
+    expect(sent).toEqual(['killall 1\n']);
+    reply('ok 1 2\n');
+    expect(await ended).toBe(2);
+  });
+
+  it('starts its ids at a random point, so a new session never takes the ids of execs a save left running', () => {
+    const firstIds = Array.from({ length: 3 }, () => {
+      const sent: string[] = [];
+      void new AgentClient((bytes) => sent.push(new TextDecoder().decode(bytes))).ping(10).catch(() => undefined);
+      return Number(sent[0]!.split(' ')[1]);
+    });
+    for (const id of firstIds) expect(Number.isSafeInteger(id) && id >= 1).toBe(true);
+    expect(new Set(firstIds).size).toBe(3);
   });
 
   it('waitReady resolves when a ping is answered, without any ready line', async () => {

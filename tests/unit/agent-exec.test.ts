@@ -103,6 +103,22 @@ describe('lab-agent exec', () => {
     await expect(agent.client.kill(id)).rejects.toThrow(/no running exec/);
   });
 
+  it('kills every running exec on killall, says how many, and serves the next request', async () => {
+    let started = 0;
+    let bothStarted!: () => void;
+    const running = new Promise<void>((resolve) => (bothStarted = resolve));
+    const onStdout = () => ++started === 2 && bothStarted();
+    const results = [1, 2].map(() => agent.client.exec('echo started; sleep 30; echo never', { onStdout }));
+    await running;
+    expect(await agent.client.killAll()).toBe(2);
+    for (const r of await Promise.all(results)) {
+      expect(r.killed).toBe(true);
+      expect(r.stdout).toBe('started\n');
+    }
+    expect(await agent.client.killAll()).toBe(0);
+    expect((await agent.client.exec('echo after')).stdout).toBe('after\n');
+  });
+
   it('delivers 1 MiB of output complete and exact', async () => {
     let chunks = 0;
     const r = await agent.client.exec("head -c 1048576 /dev/zero | tr '\\0' a", { onStdout: () => chunks++ });

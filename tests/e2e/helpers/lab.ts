@@ -36,6 +36,11 @@ interface LabSnapshot {
   detail: string;
 }
 
+/** Waits until the page is controlled by the built site's service worker (it caches the guest from then on). */
+export async function waitForServiceWorker(page: Page, timeoutMs = 2 * 60_000): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: timeoutMs });
+}
+
 /** Waits until the lab says ready; fails at once with the lab's own words if it reports an error. */
 export async function waitForReady(page: Page | Frame, timeoutMs = READY_TIMEOUT_MS): Promise<StartResult> {
   const deadline = Date.now() + timeoutMs;
