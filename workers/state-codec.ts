@@ -44,23 +44,32 @@ export async function packState(
   const count = Math.ceil(byteLength / FRAME_BYTES);
   const frames: StoredFrame[] = new Array<StoredFrame>(count);
   let next = 0;
-  // Each lane takes the next frame, reads it and waits for its packing.
+  let failure: { error: unknown } | null = null;
+  // Each lane takes the next frame, reads it and waits for its packing; after a
+  // failure none takes another, and the caller hears of it once all have stopped
+  // (no frame reaches `onFrame` after that).
   const lane = async (): Promise<void> => {
-    while (next < count) {
+    while (next < count && !failure) {
       const index = next++;
       const offset = index * FRAME_BYTES;
       const length = Math.min(FRAME_BYTES, byteLength - offset);
-      const bytes = source ? source.read(offset, length) : (raw as Uint8Array).subarray(offset, offset + length);
-      // A frame read from a source is its own buffer: a helper may take it instead of a copy.
-      const frame = await packForStorage(codec, bytes, ZSTD_LEVEL, source !== null);
-      // Freed now (if still here) rather than at V8's next collection: a save's reads add up to the whole state.
-      if (source && bytes.buffer.byteLength > 0) releaseBuffer(bytes.buffer as ArrayBuffer);
-      frames[index] = frame;
-      onFrame?.(frame, index);
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = source ? source.read(offset, length) : (raw as Uint8Array).subarray(offset, offset + length);
+        // A frame read from a source is its own buffer: a helper may take it instead of a copy.
+        frames[index] = await packForStorage(codec, bytes, ZSTD_LEVEL, source !== null);
+      } catch (error) {
+        failure ??= { error };
+        return;
+      } finally {
+        // Freed now (if still here) rather than at V8's next collection: a save's reads add up to the whole state.
+        if (source && bytes && bytes.buffer.byteLength > 0) releaseBuffer(bytes.buffer as ArrayBuffer);
+      }
+      onFrame?.(frames[index], index);
     }
   };
-  const lanes = Array.from({ length: Math.min(count, source ? (codec.concurrency ?? 1) + 1 : count) }, lane);
-  await Promise.all(lanes);
+  await Promise.all(Array.from({ length: Math.min(count, source ? (codec.concurrency ?? 1) + 1 : count) }, lane));
+  if (failure) throw (failure as { error: unknown }).error;
   return { frames, rawBytes: byteLength };
 }
 

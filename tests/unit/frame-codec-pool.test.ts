@@ -97,6 +97,28 @@ describe('packState from a StateSource', () => {
     expect(fromSource.rawBytes).toBe(raw.length);
     expect(Buffer.compare(await joined(fromSource), await joined(whole))).toBe(0);
   });
+  it('stops reading after a frame fails, and rejects only once no frame is still on its way', async () => {
+    const raw = new Uint8Array(FRAME_BYTES * 8);
+    const reads: number[] = [];
+    const seen: number[] = [];
+    const source: StateSource = { byteLength: raw.length, read: (offset, length) => (reads.push(offset / FRAME_BYTES), raw.slice(offset, offset + length)) };
+    let calls = 0;
+    const failing: FrameCodec = {
+      concurrency: 2,
+      async compress(frame, level) {
+        const call = calls++;
+        await new Promise((resolve) => setTimeout(resolve, call === 2 ? 1 : 20));
+        if (call === 2) throw new Error('no space left for zstd');
+        return inThreadCodec.compress(frame, level);
+      },
+      decompress: (frame, size) => inThreadCodec.decompress(frame, size),
+    };
+    await expect(packState(source, failing, (_, i) => seen.push(i))).rejects.toThrow('no space left for zstd');
+    const seenAtRejection = [...seen];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen).toEqual(seenAtRejection);
+    expect(reads.length).toBeLessThan(8);
+  });
 });
 
 describe('FrameCodecPool', () => {
