@@ -125,6 +125,8 @@ export interface SaveTimings {
   pause?: number;
   /** v86 saving all but the RAM, and finding the RAM pages in use (ram-view-save.ts); the machine is paused. */
   saveState?: number;
+  /** From the save's start until the guest ran again (it stands still that long). */
+  paused?: number;
   /** Packing the frames (each hashed and stored as it comes: state-store.ts). */
   compress: number;
   /** What IndexedDB still had to store after the packing, and the commit. */

@@ -32,12 +32,15 @@ export interface PackedState {
  * also hash each frame and make its Blob, so the frames' bytes never reach
  * this thread. `onFrame` sees each as soon as it is packed (frames finish in any order).
  * A StateSource is read a frame at a time, one frame per frame the codec packs
- * at once and one more waiting, so the whole raw state is never in memory at once.
+ * at once and one more waiting, so the whole raw state is never in memory at once;
+ * `onRead` is called once the last frame has been read (the source may change
+ * again while the last frames pack).
  */
 export async function packState(
   raw: Uint8Array | StateSource,
   codec: FrameCodec = inThreadCodec,
   onFrame?: (frame: StoredFrame, index: number) => void,
+  onRead?: () => void,
 ): Promise<PackedState> {
   const source = raw instanceof Uint8Array ? null : raw;
   const byteLength = source ? source.byteLength : (raw as Uint8Array).length;
@@ -56,6 +59,8 @@ export async function packState(
       let bytes: Uint8Array | undefined;
       try {
         bytes = source ? source.read(offset, length) : (raw as Uint8Array).subarray(offset, offset + length);
+        // Reads are taken in order, each at once: the last one read means all were.
+        if (index === count - 1) onRead?.();
         // A frame read from a source is its own buffer: a helper may take it instead of a copy.
         frames[index] = await packForStorage(codec, bytes, ZSTD_LEVEL, source !== null);
       } catch (error) {

@@ -80,8 +80,12 @@ export class StateStore {
     this.codec?.prepare?.();
   }
 
-  /** `onPacked` is awaited once the state is packed, before the save is made current. */
-  async save(state: ArrayBuffer | StateSource, guestBuildId: string, onPacked?: () => unknown): Promise<SaveResult> {
+  /**
+   * `onRead` is called once the state has been read whole (the guest may run
+   * again while its last frames pack), and what it returns is awaited before
+   * the save is made current.
+   */
+  async save(state: ArrayBuffer | StateSource, guestBuildId: string, onRead?: () => unknown): Promise<SaveResult> {
     const t0 = performance.now();
     const slot = await this.nextSlot();
     const cleared = this.clearSlot(slot);
@@ -95,10 +99,13 @@ export class StateStore {
     // those and by the Blobs' copies, they were ~200 MB of the tab right after a save.
     const writes: Array<Promise<void>> = [];
     let packed: Awaited<ReturnType<typeof packState>>;
+    let read: unknown;
     try {
       packed = await packState(state instanceof ArrayBuffer ? new Uint8Array(state) : state, this.codec, (frame, i) => {
         writes[i] = cleared.then(() => set(partKey(slot, i), frame.blob, this.store));
         writes[i].catch(noop);
+      }, () => {
+        read = onRead?.();
       });
     } catch (err) {
       await Promise.allSettled(writes);
@@ -106,7 +113,7 @@ export class StateStore {
       throw err;
     }
     const packMs = performance.now() - t0;
-    await onPacked?.();
+    await read;
     const frameSha256 = packed.frames.map((f) => f.sha256);
     const frameSizes = packed.frames.map((f) => f.size);
     const meta = {

@@ -162,14 +162,15 @@ export class VmService implements VmApi {
     }
     this.setStatus({ saving: true });
     try {
-      // The guest waits while its state is taken and packed, so packing has every
+      // The guest waits while its state is taken and read, so packing has every
       // core (a busy guest and the packing used to share this thread); it runs
-      // again while the checksum is computed and IndexedDB writes.
+      // again once the last frame is read, while the last frames pack and IndexedDB writes.
       this.store.prepare();
       await machine.pause();
       const pause = Date.now() - t0;
       let resumed: Promise<void> | undefined;
-      const resume = () => (resumed ??= machine.resume());
+      let paused = 0;
+      const resume = () => (resumed ??= ((paused = Date.now() - t0), machine.resume()));
       let saveState = 0;
       let result: SaveResult;
       try {
@@ -182,7 +183,7 @@ export class VmService implements VmApi {
         await resume();
       }
       if (result.ok && result.info) this.setStatus({ savedState: result.info, refusedState: null });
-      return { ...result, ms: Date.now() - t0, timings: result.timings && { pause, saveState, ...result.timings } };
+      return { ...result, ms: Date.now() - t0, timings: result.timings && { pause, saveState, paused, ...result.timings } };
     } catch (err) {
       return { ok: false, error: `Saving failed (${err instanceof Error ? err.message : String(err)}). Your previous save is kept.`, ms: Date.now() - t0 };
     }

@@ -2,7 +2,7 @@ import { get, keys, set, setMany } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
 import { gzip, sha256Hex } from '../../workers/bytes';
 import { inThreadCodec, type FrameCodec } from '../../workers/frame-codec';
-import { FRAME_BYTES } from '../../workers/state-codec';
+import { FRAME_BYTES, type StateSource } from '../../workers/state-codec';
 import { StateStore } from '../../workers/state-store';
 import { failingWrites, freshStore } from './helpers/fake-store';
 
@@ -86,16 +86,34 @@ describe('StateStore', () => {
     await expect(store.load(Promise.reject(new Error('no manifest')))).rejects.toThrow('no manifest');
   });
 
-  it('calls onPacked once the frames are packed and before the save is made current', async () => {
+  it('calls onRead once the state is read whole, before its last frames are packed, and awaits it before the save is made current', async () => {
     const backing = freshStore();
-    const store = new StateStore({ store: backing });
+    let packing = 0;
+    const codec: FrameCodec = {
+      concurrency: 2,
+      compress: async (frame, level) => {
+        packing++;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        packing--;
+        return inThreadCodec.compress(frame, level);
+      },
+      decompress: (frame, size) => inThreadCodec.decompress(frame, size),
+    };
+    const store = new StateStore({ store: backing, codec });
+    const raw = new Uint8Array(fakeState(5, FRAME_BYTES * 4 + 1000));
+    const source: StateSource = { byteLength: raw.length, read: (offset, length) => raw.slice(offset, offset + length) };
     const seen: Array<unknown> = [];
-    const result = await store.save(fakeState(5), 'build-1', async () => {
+    const result = await store.save(source, 'build-1', async () => {
+      seen.push(packing);
+      await new Promise((resolve) => setTimeout(resolve, 50));
       seen.push(await get('current', backing), await get('meta-a', backing));
     });
     expect(result.ok).toBe(true);
-    expect(seen).toEqual([undefined, undefined]);
+    expect(seen[0]).toBeGreaterThan(0);
+    expect(seen.slice(1)).toEqual([undefined, undefined]);
     expect(await get('current', backing)).toBe('a');
+    const loaded = await store.load(Promise.resolve('build-1'));
+    expect(loaded.ok && Buffer.compare(new Uint8Array(loaded.state), raw)).toBe(0);
   });
 
   it('stores each frame as soon as it is packed, while later frames still pack', async () => {
