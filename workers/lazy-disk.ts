@@ -56,6 +56,9 @@ export class LazyDisk {
   private partsFetched = 0;
   /** Answers to reads held back while the machine is paused (see hold). */
   private held: Array<() => void> | null = null;
+  /** Reads waiting for parts, and who waits for there to be none (see settled). */
+  private waiting = 0;
+  private onSettled: Array<() => void> = [];
 
   constructor(options: LazyDiskOptions) {
     if (options.chunkSize % PAGE !== 0) throw new Error(`disk parts must be a multiple of ${PAGE} bytes, not ${options.chunkSize}`);
@@ -77,9 +80,11 @@ export class LazyDisk {
       return;
     }
     const needed = this.partsUnder(offset, length);
-    void Promise.all(needed.map((i) => this.part(i).then((bytes) => [i, bytes] as const))).then((loaded) =>
-      this.answer(() => done(this.assemble(offset, length, new Map(loaded))!)),
-    );
+    this.waiting++;
+    void Promise.all(needed.map((i) => this.part(i).then((bytes) => [i, bytes] as const))).then((loaded) => {
+      this.answer(() => done(this.assemble(offset, length, new Map(loaded))!));
+      if (--this.waiting === 0) for (const resolve of this.onSettled.splice(0)) resolve();
+    });
   }
 
   /** v86 calls this once before a cold boot so that the first sector is in memory. */
@@ -95,6 +100,23 @@ export class LazyDisk {
   set(offset: number, data: Uint8Array, done: () => void): void {
     this.write(offset, data);
     done();
+  }
+
+  /**
+   * Resolves once no read is waiting for a part (at once if none is), or after
+   * `timeoutMs`. v86 drops a read in flight when it restores a state, so a state
+   * saved with one resumes with the guest's disk request unanswered: the kernel
+   * gives up on it after 30 s (an I/O error, then a retry). A save lets them finish first.
+   */
+  settled(timeoutMs: number): Promise<void> {
+    if (this.waiting === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.onSettled.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /**

@@ -97,6 +97,9 @@ const DISK_CACHE_PARTS = 128;
  */
 const INPUT_SETTLE_MS = 100;
 
+/** How long a pause waits for disk reads in flight (a part from the cache takes milliseconds, from a server up to a second). */
+const PAUSE_SETTLE_MS = 5000;
+
 export class Machine {
   readonly agent: AgentClient;
   /** Files downloaded and any saved state restored; rejects on a download or restore error. */
@@ -220,13 +223,15 @@ export class Machine {
   }
 
   /**
-   * Halts the guest, and holds back the disk's answers so that nothing changes
-   * its RAM; its clock catches up on resume, as after a host suspend.
+   * Halts the guest once the disk reads in flight are answered (up to a few
+   * seconds; see LazyDisk.settled), then holds back any later answer so that
+   * nothing changes its RAM; its clock catches up on resume, as after a host suspend.
    */
   async pause(): Promise<void> {
     if (this.destroyed) return;
-    this.disk.hold();
     await this.emulator.stop();
+    await this.disk.settled(PAUSE_SETTLE_MS);
+    this.disk.hold();
   }
 
   async resume(): Promise<void> {

@@ -16,7 +16,12 @@ export interface NodeVm {
  * Opens a built guest release in v86 under Node, from its snapshot, from a state
  * saved from it, or cold, with the same Machine wrapper and settings the browser worker uses.
  */
-export async function openReleaseVm(options: { from: 'snapshot' | 'cold' | { saved: ArrayBuffer }; release?: string }): Promise<NodeVm> {
+export async function openReleaseVm(options: {
+  from: 'snapshot' | 'cold' | { saved: ArrayBuffer };
+  release?: string;
+  /** How the release's files (disk parts among them) are read; tests slow it down to catch reads in flight. */
+  readFile?: (file: string) => Promise<Uint8Array>;
+}): Promise<NodeVm> {
   const release = options.release ?? OUT_LINK;
   const manifest = JSON.parse(await readFile(path.join(release, 'manifest.json'), 'utf8').catch(() => {
     throw new Error(`no guest release at ${release}: run \`npm run build:guest\` first`);
@@ -27,7 +32,7 @@ export async function openReleaseVm(options: { from: 'snapshot' | 'cold' | { sav
     manifest,
     resolve: (relative) => path.join(release, relative),
     wasmPath: createRequire(import.meta.url).resolve('v86/build/v86.wasm'),
-    readFile: (file) => readFile(file),
+    readFile: options.readFile ?? ((file) => readFile(file)),
     state: options.from === 'snapshot' ? { kind: 'snapshot', url: path.join(release, manifest.snapshot!.path) }
       : options.from === 'cold' ? undefined : { kind: 'buffer', buffer: options.from.saved },
     onConsoleOutput: (chunk) => { output += new TextDecoder().decode(chunk); },

@@ -85,6 +85,28 @@ describe('LazyDisk', () => {
     expect(disk.get_state()[0].map(([block, b]) => [block, b.length])).toEqual([[1, data.length]]);
   });
 
+  it('says when no read is waiting for a part any more, or gives up waiting after its timeout', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const disk = new LazyDisk({ size: CHUNK * PARTS, chunkSize: CHUNK, cacheParts: 4, loadPart: async (index) => (await gate, new Uint8Array(CHUNK).fill(index + 1)) });
+    await disk.settled(1000); // nothing in flight: at once
+    let answered = false;
+    disk.get(0, 512, () => (answered = true));
+    let settled = false;
+    const waiting = disk.settled(60_000).then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(settled).toBe(false);
+    release();
+    await waiting;
+    expect(answered).toBe(true);
+
+    const stuck = new LazyDisk({ size: CHUNK * PARTS, chunkSize: CHUNK, cacheParts: 4, loadPart: () => new Promise<Uint8Array>(() => {}) });
+    stuck.get(0, 512, () => undefined);
+    const t0 = Date.now();
+    await stuck.settled(50);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(45);
+  });
+
   it('holds back answers to reads in flight while held (a save reads the guest RAM they would write) and gives them on release', async () => {
     const { disk } = diskWith();
     disk.hold();
