@@ -91,11 +91,16 @@ describe('StateStore', () => {
     let packing = 0;
     const codec: FrameCodec = {
       concurrency: 2,
+      // Counts frames from the call to the end of their packing: when the last frame
+      // is read, the other lanes are still packing theirs.
       compress: async (frame, level) => {
         packing++;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        packing--;
-        return inThreadCodec.compress(frame, level);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          return await inThreadCodec.compress(frame, level);
+        } finally {
+          packing--;
+        }
       },
       decompress: (frame, size) => inThreadCodec.decompress(frame, size),
     };
