@@ -121,7 +121,7 @@ export interface SaveResult {
 }
 
 export interface SaveTimings {
-  /** Waiting for the emulator to stop (v86 stops at its next tick). */
+  /** Waiting for the emulator to stop (v86 stops at its next tick) and the disk reads in flight to be answered. */
   pause?: number;
   /** v86 saving all but the RAM, and finding the RAM pages in use (ram-view-save.ts); the machine is paused. */
   saveState?: number;

@@ -8,11 +8,8 @@
 // A state not laid out as v86 0.5's (state format 6) is restored as v86 does it.
 // (ram-view-save.ts spares the save side its two copies in the same way.)
 
-const STATE_MAGIC = 0x86768676 | 0;
-const STATE_VERSION = 6;
-const INFO_START = 16;
-/** Where v86's CPU keeps its packed RAM in its state array (cpu.js get_state). */
-const PACKED_MEMORY_INDEX = 77;
+import { INFO_START, readStateIndex } from './v86-state-index';
+
 const SPACE = 0x20;
 
 /** The part of v86's emulator this module drives. */
@@ -21,52 +18,13 @@ export interface RestorableEmulator {
   restore_state(state: ArrayBuffer): Promise<void>;
 }
 
-interface BufferInfo {
-  offset: number;
-  length: number;
-}
-
-interface StateIndex {
-  infoLength: number;
-  info: { buffer_infos: BufferInfo[]; state: unknown[] };
-  /** The RAM's entry in `info.buffer_infos`, and its index there. */
-  memory: BufferInfo;
-  memoryId: number;
-  blockStart: number;
-}
-
-/** The state's JSON index, if it is laid out as v86 0.5 writes it. */
-function readIndex(state: ArrayBuffer): StateIndex | null {
-  if (state.byteLength < INFO_START) return null;
-  const header = new Int32Array(state, 0, 4);
-  const infoLength = header[3]!;
-  if (header[0] !== STATE_MAGIC || header[1] !== STATE_VERSION || header[2] !== state.byteLength) return null;
-  if (infoLength <= 0 || INFO_START + infoLength > state.byteLength) return null;
-  let info: { buffer_infos?: unknown; state?: unknown };
-  try {
-    info = JSON.parse(new TextDecoder().decode(new Uint8Array(state, INFO_START, infoLength))) as typeof info;
-  } catch {
-    return null;
-  }
-  const buffers = info.buffer_infos;
-  if (!Array.isArray(buffers) || !Array.isArray(info.state)) return null;
-  const ref = info.state[PACKED_MEMORY_INDEX] as { __state_type__?: unknown; buffer_id?: unknown } | undefined;
-  if (ref?.__state_type__ !== 'Uint8Array' || typeof ref.buffer_id !== 'number') return null;
-  const blockStart = (INFO_START + infoLength + 3) & ~3;
-  const valid = (b: BufferInfo | undefined): b is BufferInfo =>
-    !!b && Number.isSafeInteger(b.offset) && Number.isSafeInteger(b.length) && b.offset >= 0 && b.length >= 0 && blockStart + b.offset + b.length <= state.byteLength;
-  const memory = buffers[ref.buffer_id] as BufferInfo | undefined;
-  if (!(buffers as Array<BufferInfo | undefined>).every(valid) || !memory) return null;
-  return { infoLength, info: info as StateIndex['info'], memory, memoryId: ref.buffer_id, blockStart };
-}
-
 /**
  * Takes the packed RAM out of what v86 will read: rewrites the state's JSON
  * index so that the RAM buffer is empty, and returns a view of the RAM bytes.
  * Returns null, with the state untouched, if it is not laid out as expected.
  */
 export function lendPackedMemory(state: ArrayBuffer): Uint8Array | null {
-  const index = readIndex(state);
+  const index = readStateIndex(state);
   if (!index || index.memory.length === 0) return null;
   const { info, memory, memoryId, blockStart, infoLength } = index;
   const view = new Uint8Array(state, blockStart + memory.offset, memory.length);

@@ -12,12 +12,8 @@
 // every frame has been read.
 
 import type { StateSource } from './state-codec';
+import { INFO_START, STATE_MAGIC, STATE_VERSION, readStateIndex } from './v86-state-index';
 
-const STATE_MAGIC = 0x86768676 | 0;
-const STATE_VERSION = 6;
-const INFO_START = 16;
-/** Where v86's CPU keeps its packed RAM in its state array (cpu.js get_state). */
-const PACKED_MEMORY_INDEX = 77;
 const PAGE = 4096;
 
 /** The part of v86's CPU this module drives. */
@@ -29,11 +25,6 @@ interface SavingCpu {
 
 export interface SavableEmulator {
   v86?: { cpu?: Partial<SavingCpu>; save_state?: () => ArrayBuffer };
-}
-
-interface BufferInfo {
-  offset: number;
-  length: number;
 }
 
 /** A piece of the state: bytes held (`bytes`) or the guest's RAM pages (`pages`). */
@@ -69,33 +60,29 @@ export function takeStateInPlace(emulator: SavableEmulator): StateSource | null 
 
 /** The state v86 made without the RAM, with the RAM's pages put back in its place. */
 function layOut(state: ArrayBuffer, pages: Uint32Array, cpu: SavingCpu): StateSource | null {
-  const header = new Int32Array(state, 0, 4);
-  if (header[0] !== STATE_MAGIC || header[1] !== STATE_VERSION || header[2] !== state.byteLength) return null;
-  const infoLength = header[3]!;
-  const info = JSON.parse(new TextDecoder().decode(new Uint8Array(state, INFO_START, infoLength))) as { buffer_infos: BufferInfo[]; state: unknown[] };
-  const ref = info.state[PACKED_MEMORY_INDEX] as { __state_type__?: unknown; buffer_id?: unknown } | undefined;
-  if (ref?.__state_type__ !== 'Uint8Array' || typeof ref.buffer_id !== 'number' || info.buffer_infos[ref.buffer_id]?.length !== 0) return null;
-  const oldStart = (INFO_START + infoLength + 3) & ~3;
+  const index = readStateIndex(state);
+  if (!index || index.memory.length !== 0) return null;
+  const { info, memoryId, blockStart: oldStart } = index;
 
   // Offsets as v86's save_state assigns them: each buffer after the last, at a multiple of 4.
   let offset = 0;
   const buffers = info.buffer_infos.map((old, id) => {
-    const length = id === ref.buffer_id ? pages.length * PAGE : old.length;
+    const length = id === memoryId ? pages.length * PAGE : old.length;
     const placed = { offset, length, old };
     offset = (offset + length + 3) & ~3;
     return placed;
   });
-  const index = new TextEncoder().encode(JSON.stringify({ buffer_infos: buffers.map(({ offset, length }) => ({ offset, length })), state: info.state }));
-  const blockStart = (INFO_START + index.length + 3) & ~3;
+  const json = new TextEncoder().encode(JSON.stringify({ buffer_infos: buffers.map(({ offset, length }) => ({ offset, length })), state: info.state }));
+  const blockStart = (INFO_START + json.length + 3) & ~3;
   const byteLength = blockStart + offset;
 
   const head = new Uint8Array(blockStart);
-  new Int32Array(head.buffer, 0, 4).set([STATE_MAGIC, STATE_VERSION, byteLength, index.length]);
-  head.set(index, INFO_START);
+  new Int32Array(head.buffer, 0, 4).set([STATE_MAGIC, STATE_VERSION, byteLength, json.length]);
+  head.set(json, INFO_START);
   const segments: Segment[] = [{ start: 0, length: blockStart, bytes: head }];
   for (const [id, { offset: at, length, old }] of buffers.entries()) {
     const start = blockStart + at;
-    if (id === ref.buffer_id) segments.push({ start, length, pages });
+    if (id === memoryId) segments.push({ start, length, pages });
     else segments.push({ start, length, bytes: new Uint8Array(state, oldStart + old.offset, length) });
   }
 
