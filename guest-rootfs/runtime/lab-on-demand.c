@@ -1,7 +1,7 @@
 /* lab-on-demand: holds a service's TCP port and starts the service at its first
  * connection, then relays every connection to it.
  *
- *   lab-on-demand PORT SOCKET PROGRAM [ARG]...
+ *   lab-on-demand [--layers STORE REPOSITORIES] PORT SOCKET PROGRAM [ARG]...
  *
  * The lab's registry (a 21 MB Go program) is needed only by `docker pull`,
  * `docker push` and lessons about registries. Started at boot it competed
@@ -10,7 +10,9 @@
  * on PORT (IPv6 and IPv4), starts PROGRAM (which must listen on the Unix
  * socket SOCKET: no second TCP port to collide with a learner's `-p`) when the
  * first client connects, and starts it again at a later connection if it died.
- * Each connection is relayed by its own child. */
+ * Each connection is relayed by its own child. With --layers (the registry),
+ * each request passes layer-front.c first, which answers downloads of the
+ * catalog's layers from the lab's layer store. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,6 +27,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "layer-front.h"
 
 /* How long a connection waits for the service to accept (a cold start under emulation). */
 #define START_TIMEOUT_MS 120000
@@ -97,14 +100,7 @@ static void relay(int a, int b) {
                 open_dirs--;
                 continue;
             }
-            for (ssize_t off = 0; off < n;) {
-                ssize_t w = write(to, buf + off, n - off);
-                if (w < 0) {
-                    if (errno == EINTR) continue;
-                    return;
-                }
-                off += w;
-            }
+            if (write_all(to, buf, (size_t)n) != 0) return;
         }
     }
 }
@@ -159,8 +155,15 @@ static void report_death(void) {
 }
 
 int main(int argc, char **argv) {
+    const char *store = NULL, *repositories = NULL;
+    if (argc > 3 && strcmp(argv[1], "--layers") == 0) {
+        store = argv[2];
+        repositories = argv[3];
+        argv += 3;
+        argc -= 3;
+    }
     if (argc < 4) {
-        fprintf(stderr, "usage: lab-on-demand PORT SOCKET PROGRAM [ARG]...\n");
+        fprintf(stderr, "usage: lab-on-demand [--layers STORE REPOSITORIES] PORT SOCKET PROGRAM [ARG]...\n");
         return 2;
     }
     int port = atoi(argv[1]);
@@ -189,11 +192,18 @@ int main(int argc, char **argv) {
         pid_t pid = fork();
         if (pid == 0) {
             close(listener);
+            char pending[FRONT_PENDING_MAX];
+            size_t pending_len = 0;
+            if (store) {
+                int answered = layer_front(client, store, repositories, pending, &pending_len);
+                if (answered != 0) _exit(answered < 0);
+            }
             int upstream = connect_service(socket_path);
             if (upstream < 0) {
                 fprintf(stderr, "lab-on-demand: the service did not accept on %s\n", socket_path);
                 _exit(1);
             }
+            if (write_all(upstream, pending, pending_len) != 0) _exit(1);
             relay(client, upstream);
             _exit(0);
         }

@@ -1,14 +1,15 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { run } from './exec.ts';
 import { sha256, sha256File } from './hash.ts';
 
 /**
- * Pushes an image unpacked from `docker save` to a registry with zstd -19 layers in an
- * OCI manifest. `docker push` can only gzip; the registry's blobs end up in every
- * offline download, and zstd -19 makes the catalog's ~170 MB of gzip about a third
- * smaller (measured on the catalog: the largest layer 47.9 MB gzip, 26.0 MB zstd).
- * Docker pulls zstd layers since 23.0; the image id (the config's digest) is unchanged.
+ * Pushes an image unpacked from `docker save` to a registry with uncompressed layers
+ * in an OCI manifest, so each layer's blob digest is its diff id. The guest's
+ * registry then needs no copy of the catalog's layers: the lab's layer store
+ * (layer-store.ts) rebuilds each blob byte for byte from the files Docker already
+ * holds, and the registry keeps only an empty placeholder of the blob's size
+ * (`docker push` can only gzip, and any compressed blob would be a second copy in
+ * every offline download: 104 MB of zstd -19 for the catalog).
  */
 
 interface SavedManifestEntry {
@@ -25,7 +26,7 @@ export interface Descriptor {
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-const OCI_LAYER_ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd';
+export const OCI_LAYER = 'application/vnd.oci.image.layer.v1.tar';
 
 /** `docker save`'s own manifest.json of a folder it was unpacked into: the one image it holds. */
 export async function readSavedImage(dir: string): Promise<SavedManifestEntry> {
@@ -34,7 +35,7 @@ export async function readSavedImage(dir: string): Promise<SavedManifestEntry> {
   return entries[0]!;
 }
 
-/** The manifest a registry serves for the image: config as saved, layers compressed. */
+/** The manifest a registry serves for the image: config and layers as saved. */
 export function ociManifest(config: Descriptor, layers: Descriptor[]): string {
   return JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers });
 }
@@ -47,21 +48,17 @@ export function hubPath(ref: string): { repository: string; tag: string } {
 }
 
 export class RegistryPusher {
-  /** Compressed layers by their uncompressed digest: base layers are shared by most of the catalog. */
-  private readonly compressed = new Map<string, { file: string; descriptor: Descriptor }>();
-
-  /** `work` keeps the compressed layers until the pusher is done with them. */
-  constructor(private readonly baseUrl: string, private readonly work: string) {}
+  constructor(private readonly baseUrl: string) {}
 
   /** Uploads the saved image in `savedDir` once and tags it with every ref; returns the manifest digest. */
   async push(savedDir: string, refs: string[]): Promise<string> {
     const saved = await readSavedImage(savedDir);
     const repositories = [...new Set(refs.map((ref) => hubPath(ref).repository))];
     const config = await this.describe(path.join(savedDir, saved.Config), OCI_CONFIG);
-    await mkdir(this.work, { recursive: true });
     const layers: Descriptor[] = [];
     for (const layer of saved.Layers) {
-      const { file, descriptor } = await this.compress(path.join(savedDir, layer));
+      const file = path.join(savedDir, layer);
+      const descriptor = await this.describe(file, OCI_LAYER);
       layers.push(descriptor);
       for (const repository of repositories) await this.uploadBlob(repository, file, descriptor.digest);
     }
@@ -72,18 +69,6 @@ export class RegistryPusher {
       await this.request('PUT', `/v2/${repository}/manifests/${tag}`, manifest, { 'Content-Type': OCI_MANIFEST }, 201);
     }
     return `sha256:${sha256(manifest)}`;
-  }
-
-  private async compress(layer: string) {
-    const key = path.basename(layer);
-    let entry = this.compressed.get(key);
-    if (!entry) {
-      const file = path.join(this.work, `${key}.zst`);
-      await run('zstd', ['-q', '-f', '-19', '-T0', '-o', file, layer]);
-      entry = { file, descriptor: await this.describe(file, OCI_LAYER_ZSTD) };
-      this.compressed.set(key, entry);
-    }
-    return entry;
   }
 
   private async describe(file: string, mediaType: string): Promise<Descriptor> {

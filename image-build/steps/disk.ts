@@ -4,6 +4,7 @@ import { DISK_CHUNK_SIZE, DISK_FREE_BYTES } from '../config.ts';
 import { run } from '../lib/exec.ts';
 import { sha256File } from '../lib/hash.ts';
 import { GUEST_ROOTFS_SRC } from '../lib/paths.ts';
+import { mb } from '../lib/units.ts';
 import type { Step, StepContext } from '../pipeline.ts';
 import { ENGINE_BINARIES } from './engine.ts';
 import { GUEST_PROGRAMS } from './programs.ts';
@@ -26,7 +27,7 @@ export const diskStep: Step = {
   description: 'ext4 guest disk and its lazily loaded parts',
   deps: ['rootfs', 'engine', 'kernel', 'images', 'programs', 'pyindex'],
   sources: ['image-build/steps/disk.ts', 'guest-rootfs/files'],
-  settings: { chunk: DISK_CHUNK_SIZE, free: DISK_FREE_BYTES, format: 2 },
+  settings: { chunk: DISK_CHUNK_SIZE, free: DISK_FREE_BYTES, format: 3 },
   async run(ctx: StepContext) {
     const stage = path.join(ctx.out, '.stage');
     ctx.progress('assembling the root filesystem');
@@ -50,12 +51,19 @@ export const diskStep: Step = {
     await rename(path.join(stage, 'usr/bin/containerd-shim-runc-v2'), path.join(stage, 'usr/lib/lab/containerd-shim-runc-v2'));
     // containerd's v1 shims (13.5 MB): Docker 26 only starts io.containerd.runc.v2.
     for (const unused of ['usr/bin/containerd-shim', 'usr/bin/containerd-shim-runc-v1']) await rm(path.join(stage, unused));
+    // glibc's iconv modules (8 MB, 3.2 MB packed, in every offline download): nothing
+    // on the guest's own system converts character sets (the engine is Go, the lab's
+    // programs are C without iconv); containers bring their own.
+    await rm(path.join(stage, 'usr/lib/i386-linux-gnu/gconv'), { recursive: true });
     await run('cp', [path.join(ctx.input('programs'), 'lab-shim'), path.join(stage, 'usr/bin/containerd-shim-runc-v2')]);
     // The keeper container's whole root filesystem: its one program (see lab-shim-keeper).
     await mkdir(path.join(stage, 'usr/lib/lab/keeper'), { recursive: true });
     await run('cp', [path.join(ctx.input('programs'), 'lab-keeper'), path.join(stage, 'usr/lib/lab/keeper/lab-keeper')]);
-    for (const [from, to] of [['docker', 'var/lib/docker'], ['registry', 'var/lib/docker-registry']] as const) {
+    // The layer store's files are further names of Docker's (see layer-store.ts): cp -al
+    // of both keeps them one inode each, and mkfs.ext4 -d keeps hard links.
+    for (const [from, to] of [['docker', 'var/lib/docker'], ['registry', 'var/lib/docker-registry'], ['layers', 'var/lib/lab/layers']] as const) {
       await rm(path.join(stage, to), { recursive: true, force: true });
+      await mkdir(path.dirname(path.join(stage, to)), { recursive: true });
       await run('cp', ['-al', path.join(ctx.input('images'), from), path.join(stage, to)]);
     }
 
@@ -111,10 +119,6 @@ async function totalSize(dir: string): Promise<number> {
   let total = 0;
   for (const name of await readdir(dir)) total += (await stat(path.join(dir, name))).size;
   return total;
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 }
 
 export async function readDiskInfo(dir: string): Promise<DiskInfo> {

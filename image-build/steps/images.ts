@@ -5,24 +5,28 @@ import { run } from '../lib/exec.ts';
 import { withChrootMounts } from '../lib/chroot.ts';
 import { requireRoot } from '../lib/host.ts';
 import { NativeDocker } from '../lib/native-docker.ts';
+import { keepCatalogLayers } from '../lib/layer-store.ts';
 import { RegistryPusher } from '../lib/registry-push.ts';
+import { mb } from '../lib/units.ts';
 import { IMAGES_SRC, GUEST_ROOTFS_SRC } from '../lib/paths.ts';
 import type { Step, StepContext } from '../pipeline.ts';
 
 /**
  * Builds the catalog with the guest's own Docker, pushes every tag to the guest's
- * registry (zstd layers, see registry-push.ts) and pulls it back through the
+ * registry (uncompressed layers, see registry-push.ts) and pulls it back through the
  * registry mirror, so images carry real repo digests and `docker pull nginx` works
- * offline. Output: docker/ (becomes /var/lib/docker), registry/
- * (/var/lib/docker-registry) and catalog.json.
+ * offline; then keeps the layers in the lab's layer store, which serves the
+ * registry's layer blobs from Docker's own files (layer-store.ts). Output: docker/
+ * (becomes /var/lib/docker), registry/ (/var/lib/docker-registry), layers/
+ * (/var/lib/lab/layers) and catalog.json.
  */
 export const imagesStep: Step = {
   name: 'images',
   description: `offline image catalog (${CATALOG.map((entry) => entry.tags[0]).join(', ')})`,
   deps: ['rootfs', 'imgsrc'],
-  sources: ['image-build/steps/images.ts', 'image-build/lib/native-docker.ts', 'image-build/lib/registry-push.ts', 'image-build/catalog.ts', 'image-build/images',
+  sources: ['image-build/steps/images.ts', 'image-build/lib/native-docker.ts', 'image-build/lib/registry-push.ts', 'image-build/lib/layer-store.ts', 'image-build/catalog.ts', 'image-build/images',
     'guest-rootfs/files/etc/docker/registry/config.yml', 'guest-rootfs/files/etc/containerd/config.toml'],
-  settings: { format: 2 },
+  settings: { format: 3 },
   async run(ctx: StepContext) {
     requireRoot('images');
     const lower = path.join(ctx.input('rootfs'), 'rootfs');
@@ -52,6 +56,10 @@ export const imagesStep: Step = {
     await rm(path.join(dockerData, 'network'), { recursive: true, force: true });
     await rm(path.join(dockerData, 'tmp'), { recursive: true, force: true });
     await rm(work, { recursive: true, force: true });
+    ctx.progress('keeping the catalog\'s layers in the lab\'s layer store');
+    const kept = await keepCatalogLayers(dockerData, registryData, path.join(ctx.out, 'layers'));
+    ctx.progress(`${kept.layers} layers (${kept.files} files linked, ${mb(kept.tarBytes)} of tars) checked against their diff ids; `
+      + `${kept.placeholders} registry blobs (${mb(kept.placeholderBytes)}) now served from the store`);
   },
 };
 
@@ -70,9 +78,9 @@ async function buildCatalog(ctx: StepContext, root: string) {
       await docker.docker(`docker build ${entry.network ? '--network host' : ''} ${tags} /tmp/context/${entry.dir}`);
     }
     const saves = path.join(root, 'tmp/save');
-    const pusher = new RegistryPusher('http://127.0.0.1:5000', path.join(saves, 'zst'));
+    const pusher = new RegistryPusher('http://127.0.0.1:5000');
     for (const entry of CATALOG) {
-      ctx.progress(`pushing ${entry.tags[0]} to the lab registry (zstd -19 layers)`);
+      ctx.progress(`pushing ${entry.tags[0]} to the lab registry`);
       const unpacked = path.join(saves, entry.dir);
       await mkdir(unpacked, { recursive: true });
       await docker.docker(`docker save ${entry.tags[0]} | tar -x -C /tmp/save/${entry.dir}`);

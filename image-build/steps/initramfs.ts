@@ -16,7 +16,7 @@ export const initramfsStep: Step = {
   description: 'busybox initramfs with the disk and Docker kernel modules',
   deps: ['kernel', 'rootfs'],
   sources: ['image-build/steps/initramfs.ts', 'guest-rootfs/initramfs'],
-  settings: { modules: INITRAMFS_MODULES },
+  settings: { modules: INITRAMFS_MODULES, compression: 'zstd -19' },
   async run(ctx: StepContext) {
     const kernel = ctx.input('kernel');
     const version = (await readFile(path.join(kernel, 'kernel-version.txt'), 'utf8')).trim();
@@ -46,8 +46,9 @@ export const initramfsStep: Step = {
     await writeFile(path.join(tree, 'etc/modules-early'), `${INITRAMFS_MODULES.join('\n')}\n`);
     ctx.progress(`${files.size} modules`);
     const list = await run('sh', ['-c', 'find . -mindepth 1 | sort'], { cwd: tree, capture: true });
-    // Uncompressed: the emulated CPU would spend longer inflating it than the page does downloading it.
-    await run('sh', ['-c', `cpio --quiet -o -H newc -R 0:0 > ${JSON.stringify(path.join(ctx.out, 'initrd.img'))}`], { cwd: tree, input: list.stdout });
+    // zstd, which the kernel unpacks itself: only a cold boot reads it, and every
+    // offline download carries it (5.6 → 2.0 MB).
+    await run('sh', ['-c', `cpio --quiet -o -H newc -R 0:0 | zstd -q -19 > ${JSON.stringify(path.join(ctx.out, 'initrd.img'))}`], { cwd: tree, input: list.stdout });
     await rm(tree, { recursive: true, force: true });
   },
 };

@@ -10,9 +10,12 @@ export const GUEST_PROGRAMS = {
   'lab-crun': 'runtime/lab-crun.c',
   'lab-shim': 'runtime/lab-shim.c',
   'lab-keeper': 'runtime/lab-keeper.c',
-  'lab-on-demand': 'runtime/lab-on-demand.c',
+  'lab-on-demand': ['runtime/lab-on-demand.c', 'runtime/layer-front.c'],
   'lab-pageout': 'runtime/lab-pageout.c',
-} as const;
+} as const satisfies Record<string, string | readonly string[]>;
+
+/** Every source file of a program: the first is its main one. */
+const sourcesOf = (program: string | readonly string[]): readonly string[] => (typeof program === 'string' ? [program] : program);
 
 const CFLAGS = ['-m32', '-static', '-O2', '-Wall', '-Wextra', '-Werror', '-s'];
 
@@ -20,11 +23,13 @@ export const programsStep: Step = {
   name: 'programs',
   description: 'guest programs: lab-agent, lab-crun, lab-setkey, lab-shim, lab-keeper, lab-on-demand, lab-pageout (static i386)',
   deps: [],
-  sources: ['image-build/steps/programs.ts', ...Object.values(GUEST_PROGRAMS).map((source) => `guest-rootfs/${source}`)],
+  sources: ['image-build/steps/programs.ts', 'guest-rootfs/runtime/layer-front.h',
+    ...Object.values(GUEST_PROGRAMS).flatMap(sourcesOf).map((source) => `guest-rootfs/${source}`)],
   settings: { cflags: CFLAGS },
   async run(ctx: StepContext) {
-    for (const [name, source] of Object.entries(GUEST_PROGRAMS)) {
-      await run('gcc', [...CFLAGS, '-o', path.join(ctx.out, name), path.join(GUEST_ROOTFS_SRC, source)], { log: ctx.log })
+    for (const [name, program] of Object.entries(GUEST_PROGRAMS)) {
+      const sources = sourcesOf(program).map((source) => path.join(GUEST_ROOTFS_SRC, source));
+      await run('gcc', [...CFLAGS, '-o', path.join(ctx.out, name), ...sources], { log: ctx.log })
         .catch((err: Error) => { throw new Error(`${err.message}: is gcc-multilib installed?`, { cause: err }); });
     }
   },

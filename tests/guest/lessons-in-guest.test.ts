@@ -166,7 +166,7 @@ const PLANS: Record<string, LessonPlan> = {
       stdout: [/^v1\.2\.3: digest: (sha256:[0-9a-f]{64}) size: \d+\n(.*\n)*latest: digest: \1 size: \d+$/m],
     },
     "docker inspect localhost:5000/myapp:v1.2.3 --format '{{json .RepoDigests}}'\ndigest=$(docker inspect localhost:5000/myapp:v1.2.3 --format '{{json .RepoDigests}}' | grep -o 'myapp@sha256:[0-9a-f]*' | cut -d@ -f2)\necho \"$digest\"": {
-      // The catalog's digest (zstd layers) and the push's (gzip) differ; the kept one is the push's.
+      // The catalog's digest (uncompressed layers) and the push's (gzip) differ; the kept one is the push's.
       stdout: [/^\[.*"busybox@(sha256:[0-9a-f]{64})".*"localhost:5000\/myapp@(?!\1)sha256:[0-9a-f]{64}".*\]\n/, /"localhost:5000\/myapp@(sha256:[0-9a-f]{64})"[^\n]*\n\1\n$/],
     },
     'docker tag hello-world localhost:5000/myapp:latest\ndocker push localhost:5000/myapp:latest\ndocker images --digests localhost:5000/myapp': {

@@ -1,15 +1,14 @@
 // lab-on-demand (guest-rootfs/runtime/lab-on-demand.c), built natively and run
 // on this machine: it holds a port, starts the service at the first connection,
 // relays bytes both ways, and starts the service again after it died.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildOnDemand, freePort } from './helpers/on-demand.ts';
 
-const SOURCE = fileURLToPath(new URL('../../guest-rootfs/runtime/lab-on-demand.c', import.meta.url));
 
 /** A service that greets each connection with its pid, then echoes in upper case. */
 const SERVICE = `
@@ -21,13 +20,6 @@ net.createServer((s) => {
 }).listen(process.argv[1]);
 `;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Sends `message`, half-closes, and returns everything the other side sent until it closed. */
 function converse(port: number, message: string): Promise<string> {
@@ -64,8 +56,7 @@ afterEach(() => {
 describe('lab-on-demand', () => {
   it('starts the service at the first connection, relays both ways, starts it again after it died, and ends it when killed itself', async () => {
     dir = mkdtempSync(join(tmpdir(), 'lab-on-demand-'));
-    const binary = join(dir, 'lab-on-demand');
-    execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, SOURCE], { stdio: 'pipe' });
+    const binary = buildOnDemand(dir);
     const port = await freePort();
     const socket = join(dir, 'service.sock');
     const stderr: string[] = [];

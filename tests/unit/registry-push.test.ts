@@ -1,8 +1,7 @@
-// The catalog's push to the lab registry: a `docker save` folder goes up with zstd
-// layers in an OCI manifest, every blob under its true digest. The registry here is a
+// The catalog's push to the lab registry: a `docker save` folder goes up with
+// uncompressed layers (blob digest = diff id) in an OCI manifest, every blob under its true digest. The registry here is a
 // small stand-in speaking the registry API's upload calls; the real registry and
 // Docker's pull of what it holds are proven in tests/guest/catalog-pull-in-real-guest.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -82,8 +81,8 @@ describe('RegistryPusher', () => {
   const base = Buffer.from('base layer '.repeat(50_000));
   const top = Buffer.from('top layer '.repeat(20_000));
 
-  it('uploads zstd layers and the saved config under their digests, and tags an OCI manifest', async () => {
-    const pusher = new RegistryPusher(origin, path.join(dir, 'zst'));
+  it('uploads the saved layers and config under their digests, and tags an OCI manifest', async () => {
+    const pusher = new RegistryPusher(origin);
     const { folder, config } = savedImage('app', [base, top]);
     const digest = await pusher.push(folder, ['app:1', 'app:latest']);
 
@@ -94,27 +93,21 @@ describe('RegistryPusher', () => {
     const parsed = JSON.parse(manifest.body) as { config: { digest: string; size: number }; layers: Array<{ mediaType: string; digest: string; size: number }> };
     expect(parsed.config).toEqual({ mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length });
     expect(blobs.get(`library/app@${sha(config)}`)).toEqual(config);
-    expect(parsed.layers.map((layer) => layer.mediaType)).toEqual(Array(2).fill('application/vnd.oci.image.layer.v1.tar+zstd'));
-    parsed.layers.forEach((layer, i) => {
-      const stored = blobs.get(`library/app@${layer.digest}`)!;
-      expect(stored.length).toBe(layer.size);
-      expect(stored.length).toBeLessThan([base, top][i]!.length / 10);
-      expect(execFileSync('zstd', ['-d', '-c'], { input: stored })).toEqual([base, top][i]);
-    });
+    expect(parsed.layers).toEqual([base, top].map((layer) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(layer), size: layer.length })));
+    parsed.layers.forEach((layer, i) => expect(blobs.get(`library/app@${layer.digest}`)).toEqual([base, top][i]));
   });
 
-  it('uploads a layer a repository already holds only once, and compresses it only once', async () => {
-    const pusher = new RegistryPusher(origin, path.join(dir, 'zst2'));
+  it('uploads a layer a repository already holds only once', async () => {
+    const pusher = new RegistryPusher(origin);
     await pusher.push(savedImage('first', [base]).folder, ['first:1']);
     const puts = requests.filter((r) => r.startsWith('PUT /v2/library/first/blobs/')).length;
     await pusher.push(savedImage('first', [base, top]).folder, ['first:2']);
     // Only the new layer and the new config go up the second time.
     expect(requests.filter((r) => r.startsWith('PUT /v2/library/first/blobs/')).length - puts).toBe(2);
-    expect(fs.readdirSync(path.join(dir, 'zst2'))).toHaveLength(2);
   });
 
   it('refuses a registry error with the call and the answer', async () => {
-    const pusher = new RegistryPusher(origin, path.join(dir, 'zst3'));
+    const pusher = new RegistryPusher(origin);
     await expect(pusher.push(savedImage('full', [top]).folder, ['full:1'])).rejects.toThrow(/registry POST \/v2\/library\/full\/blobs\/uploads\/: HTTP 507 disk full/);
   });
 });
