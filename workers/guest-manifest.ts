@@ -20,6 +20,12 @@ export interface DiskImage {
   parts: number;
   /** Bytes of all parts as served (compressed), for "make available offline". */
   servedBytes: number;
+  /**
+   * Parts that hold only zeros (the disk's free space), as [first, end) ranges of
+   * part numbers: they are not served, and the lab makes them itself. About two
+   * thirds of the parts: every one of them would be a request of its own.
+   */
+  empty?: Array<[number, number]>;
   sha256: string;
   /**
    * Parts a learner's first commands read after a resume, in the order they read

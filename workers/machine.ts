@@ -8,7 +8,7 @@ import { AgentClient } from './agent-client';
 import { ByteBatcher } from './byte-batcher';
 import { releaseBuffer } from './bytes';
 import { ConsoleInput } from './console-input';
-import { diskPartPath } from './disk-parts';
+import { diskPartPath, emptyParts } from './disk-parts';
 import { paceEmulator } from './emulator-pacing';
 import { GuestActivity } from './guest-activity';
 import { fetchBytes } from './fetch-bytes';
@@ -127,12 +127,14 @@ export class Machine {
     const snapshotUrl = state?.kind === 'snapshot' ? state.url : undefined;
     const readFile = options.readFile ?? ((url: string) => fetchBytes(url, guestCacheName(manifest.buildId)));
     const compressed = manifest.disk.url.endsWith('.zst');
+    const isEmpty = emptyParts(manifest.disk);
     this.disk = new LazyDisk({
       size: manifest.disk.size,
       chunkSize: manifest.disk.chunkSize,
       cacheParts: DISK_CACHE_PARTS,
       onTrouble: options.onDiskTrouble,
       loadPart: async (index) => {
+        if (isEmpty(index)) return new Uint8Array(manifest.disk.chunkSize);
         const bytes = await readFile(resolve(diskPartPath(manifest.disk, index)));
         return compressed ? new Uint8Array(await this.emulator.zstd_decompress_worker(manifest.disk.chunkSize, bytes)) : bytes;
       },

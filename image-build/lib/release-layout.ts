@@ -48,7 +48,7 @@ export async function layOutGuest(dir: string, inputs: GuestInputs): Promise<Gue
     createdAt: new Date().toISOString(),
     machine: { ...MACHINE, uart1: true },
     ...files,
-    disk: { size: disk.size, chunkSize: disk.chunkSize, url: DISK_URL, parts: disk.parts, servedBytes: disk.servedBytes, sha256: disk.sha256 },
+    disk: { size: disk.size, chunkSize: disk.chunkSize, url: DISK_URL, parts: disk.parts, servedBytes: disk.servedBytes, sha256: disk.sha256, empty: disk.empty },
     images: [] as CatalogImage[],
     versions: { v86: v86Version },
   };

@@ -8,11 +8,14 @@ import { mb } from '../lib/units.ts';
 import type { Step, StepContext } from '../pipeline.ts';
 import { ENGINE_BINARIES } from './engine.ts';
 import { GUEST_PROGRAMS } from './programs.ts';
+import { emptyRanges } from '../../workers/disk-parts.ts';
 
 export interface DiskInfo {
   size: number;
   chunkSize: number;
   parts: number;
+  /** Parts of zeros only, not written ([first, end) ranges; see DiskImage.empty). */
+  empty: Array<[number, number]>;
   servedBytes: number;
   sha256: string;
 }
@@ -80,23 +83,28 @@ export const diskStep: Step = {
       .catch((err: Error) => { throw new Error(`${err.message} (is there ${mb(size)} of free disk space?)`, { cause: err }); });
     await rm(stage, { recursive: true, force: true });
 
-    const parts = await splitIntoParts(ctx, image, size);
+    const { parts, empty } = await splitIntoParts(ctx, image, size);
     const servedBytes = await totalSize(path.join(ctx.out, 'parts'));
-    const info: DiskInfo = { size, chunkSize: DISK_CHUNK_SIZE, parts, servedBytes, sha256: await sha256File(image) };
+    const info: DiskInfo = { size, chunkSize: DISK_CHUNK_SIZE, parts, empty, servedBytes, sha256: await sha256File(image) };
     await writeFile(path.join(ctx.out, 'disk.json'), `${JSON.stringify(info, null, 2)}\n`);
-    ctx.progress(`${parts} parts, ${mb(servedBytes)} served`);
+    const emptyCount = empty.reduce((n, [first, end]) => n + end - first, 0);
+    ctx.progress(`${parts} parts, ${emptyCount} of them empty (not served), ${mb(servedBytes)} served`);
   },
 };
 
-async function splitIntoParts(ctx: StepContext, image: string, size: number): Promise<number> {
+async function splitIntoParts(ctx: StepContext, image: string, size: number): Promise<{ parts: number; empty: Array<[number, number]> }> {
   const dir = path.join(ctx.out, 'parts');
   await mkdir(dir, { recursive: true });
   const file = await open(image, 'r');
   const buffer = Buffer.alloc(DISK_CHUNK_SIZE);
+  const zeros = Buffer.alloc(DISK_CHUNK_SIZE);
   const names: string[] = [];
+  const isEmpty: boolean[] = [];
   try {
     for (let start = 0; start < size; start += DISK_CHUNK_SIZE) {
       await file.read(buffer, 0, DISK_CHUNK_SIZE, start);
+      isEmpty.push(buffer.equals(zeros));
+      if (isEmpty.at(-1)) continue;
       const name = `rootfs-${start}-${start + DISK_CHUNK_SIZE}.img`;
       await writeFile(path.join(dir, name), buffer);
       names.push(name);
@@ -112,7 +120,7 @@ async function splitIntoParts(ctx: StepContext, image: string, size: number): Pr
   const half = Math.ceil(names.length / 2);
   await Promise.all([names.slice(0, half), names.slice(half)].map((batch) =>
     run('zstd', ['-q', '--rm', '-19', ...batch], { cwd: dir, log: ctx.log })));
-  return names.length;
+  return { parts: isEmpty.length, empty: emptyRanges(isEmpty.length, (i) => isEmpty[i]!) };
 }
 
 async function totalSize(dir: string): Promise<number> {

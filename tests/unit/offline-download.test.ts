@@ -88,10 +88,10 @@ describe('make available offline', () => {
 
   it('reports an HTTP error with the file and status', async () => {
     const guest = tinyGuest('a');
-    const { fetchFn } = server(guest, (p) => (p.startsWith('disk/rootfs-2048') ? new Response('gone', { status: 404 }) : null));
+    const { fetchFn } = server(guest, (p) => (p.startsWith('disk/rootfs-3072') ? new Response('gone', { status: 404 }) : null));
     await expect(
       downloadGuest({ manifest: guest.manifest, guestBase: BASE, storage: new MemoryCacheStorage().asCacheStorage(), fetch: fetchFn, estimate: roomy, onProgress: () => {} }),
-    ).rejects.toThrow(/disk\/rootfs-2048-3072\.img\.zst could not be downloaded: the server answered HTTP 404/);
+    ).rejects.toThrow(/disk\/rootfs-3072-4096\.img\.zst could not be downloaded: the server answered HTTP 404/);
   });
 
   it('notices disk parts that do not add up to the manifest', async () => {

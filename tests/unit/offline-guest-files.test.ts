@@ -7,7 +7,7 @@ import {
   offlineBytes,
   parseGuestManifest,
 } from '../../web/offline/guest-files';
-import { diskPartPaths } from '../../workers/disk-parts';
+import { diskPartPaths, emptyParts, emptyRanges } from '../../workers/disk-parts';
 import { tinyGuest } from './helpers/tiny-guest';
 
 describe('guest files of a build', () => {
@@ -19,6 +19,24 @@ describe('guest files of a build', () => {
       'disk/rootfs-524288-786432.img.zst',
     ]);
     expect(diskPartPaths({ ...disk, url: 'parts/hda.img', parts: 1 })).toEqual(['parts/hda-0-262144.img']);
+  });
+
+  it('leaves the empty parts (zeros only) out of what is served, and reads the ranges back', () => {
+    const zero = [false, true, true, false, true, false];
+    const empty = emptyRanges(zero.length, (i) => zero[i]!);
+    expect(empty).toEqual([[1, 3], [4, 5]]);
+    const disk = { size: 6 * 1024, chunkSize: 1024, url: 'disk/rootfs.img.zst', parts: 6, servedBytes: 1, sha256: '', empty };
+    expect(diskPartPaths(disk)).toEqual(['disk/rootfs-0-1024.img.zst', 'disk/rootfs-3072-4096.img.zst', 'disk/rootfs-5120-6144.img.zst']);
+    const isEmpty = emptyParts(disk);
+    expect(zero.map((_, i) => isEmpty(i))).toEqual(zero);
+  });
+
+  it('refuses a manifest whose empty parts are not ordered ranges within the disk', () => {
+    const { manifest } = tinyGuest();
+    for (const empty of [[[2, 5]], [[2, 2]], [[1, 2], [1, 3]], [[-1, 1]], [2, 3], 'none']) {
+      expect(parseGuestManifest({ ...manifest, disk: { ...manifest.disk, empty } })).toBeNull();
+    }
+    expect(parseGuestManifest({ ...manifest, disk: { ...manifest.disk, empty: [[0, 1], [2, 4]] } })).not.toBeNull();
   });
 
   it('lists boot files, the snapshot and every disk part, and totals their bytes', () => {

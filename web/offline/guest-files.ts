@@ -91,9 +91,23 @@ export function parseGuestManifest(value: unknown): GuestManifest | null {
     !Number.isInteger(d.parts) ||
     !Number.isInteger(d.chunkSize) ||
     d.chunkSize <= 0 ||
-    typeof d.servedBytes !== 'number'
+    typeof d.servedBytes !== 'number' ||
+    (d.empty !== undefined && !validRanges(d.empty, d.parts))
   ) {
     return null;
   }
   return m as GuestManifest;
+}
+
+/** Empty parts as the build lists them: [first, end) ranges of part numbers, in order, apart. */
+function validRanges(value: unknown, parts: number): boolean {
+  if (!Array.isArray(value)) return false;
+  let next = 0;
+  for (const range of value as unknown[]) {
+    if (!Array.isArray(range) || range.length !== 2) return false;
+    const [first, end] = range as unknown[];
+    if (!Number.isInteger(first) || !Number.isInteger(end) || (first as number) < next || (end as number) <= (first as number) || (end as number) > parts) return false;
+    next = (end as number) + 1;
+  }
+  return true;
 }

@@ -29,7 +29,8 @@ export function tinyGuest(buildId = 'build-a', options: { snapshotSeed?: number 
   const initrd = artifact('initrd.img', 4, 80);
   const snapshot = { ...artifact('state.bin.zst', options.snapshotSeed ?? 5, 120), rawSize: 4096 };
   let servedBytes = 0;
-  for (let i = 0; i < 3; i++) {
+  // Part 2 is empty (zeros only): the build does not serve it.
+  for (const i of [0, 1, 3]) {
     const part = bytes(10 + i, 20 + i);
     files.set(`disk/rootfs-${i * 1024}-${(i + 1) * 1024}.img.zst`, part);
     servedBytes += part.length;
@@ -43,7 +44,7 @@ export function tinyGuest(buildId = 'build-a', options: { snapshotSeed?: number 
     vgaBios,
     kernel,
     initrd,
-    disk: { size: 3072, chunkSize: 1024, url: 'disk/rootfs.img.zst', parts: 3, servedBytes, sha256: 'x' },
+    disk: { size: 4096, chunkSize: 1024, url: 'disk/rootfs.img.zst', parts: 4, servedBytes, sha256: 'x', empty: [[2, 3]] },
     snapshot,
     images: [],
     versions: {},
