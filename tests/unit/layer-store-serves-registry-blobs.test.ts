@@ -21,6 +21,7 @@ import { buildOnDemand, freePort } from './helpers/on-demand.ts';
 /** Stands in for the registry: answers every request with what it was asked, honouring Connection. */
 const SERVICE = `
 require('node:http').createServer((req, res) => {
+  res.setHeader('X-Answered-By', 'stand-in');
   res.end(req.method + ' ' + req.url + ' connection=' + req.headers.connection);
 }).listen(process.argv[1]);
 `;
@@ -164,6 +165,7 @@ describe('the registry front (lab-on-demand --layers)', () => {
   it('answers a download of a stored layer with its exact tar and digest', async () => {
     const answer = await request(port, 'GET', url());
     expect(answer.status).toBe(200);
+    expect(answer.headers['x-answered-by']).toBeUndefined();
     expect(answer.headers['docker-content-digest']).toBe(`sha256:${layer.hex}`);
     expect(answer.headers['content-length']).toBe(String(layer.bytes.length));
     expect(sha(answer.body)).toBe(layer.hex);
@@ -181,6 +183,7 @@ describe('the registry front (lab-on-demand --layers)', () => {
   it('passes existence checks, other repositories and other requests to the registry, closing each connection after its answer', async () => {
     const head = await request(port, 'HEAD', url());
     expect(head.status).toBe(200);
+    expect(head.headers['x-answered-by']).toBe('stand-in');
     const other = await request(port, 'GET', `/v2/library/other/blobs/sha256:${layer.hex}`);
     expect(other.body.toString()).toBe(`GET /v2/library/other/blobs/sha256:${layer.hex} connection=close`);
     // A client that keeps its connection open still has its next request seen by the front.
