@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { link, mkdir, readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -51,7 +52,7 @@ export async function keepCatalogLayers(dockerDir: string, registryDir: string, 
     const hex = /^sha256:([0-9a-f]{64})$/.exec(diffId)?.[1];
     if (!hex) throw new Error(`layer ${chainId}: unexpected diff id ${diffId}`);
     const dir = path.join(storeDir, hex);
-    if (await exists(dir)) continue; // the same layer on two different parents
+    if (existsSync(dir)) continue; // the same layer on two different parents
     const cacheId = (await readFile(path.join(entry, 'cache-id'), 'utf8')).trim();
     const files = path.join(dockerDir, 'overlay2', cacheId, 'diff');
     const split = gunzipSync(await readFile(path.join(entry, 'tar-split.json.gz'))).toString('utf8');
@@ -64,8 +65,8 @@ export async function keepCatalogLayers(dockerDir: string, registryDir: string, 
     kept.tarBytes += size;
 
     const blob = path.join(registryDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
-    if (!(await exists(blob))) continue;
-    const blobSize = (await stat(blob)).size;
+    const blobSize = (await stat(blob).catch(() => null))?.size;
+    if (blobSize === undefined) continue;
     if (blobSize !== size) throw new Error(`layer ${diffId}: the registry's blob has ${blobSize} bytes, the rebuilt tar ${size}`);
     // Emptied, then grown back: a file of the blob's size with no blocks, so the
     // registry still reports the blob (a push's existence check, a manifest's
@@ -136,8 +137,4 @@ async function verifyRecord(dir: string, record: Buffer, diffId: string) {
   if (digest !== diffId || total !== Number(record.readBigUInt64LE(RECORD_MAGIC.length))) {
     throw new Error(`layer ${diffId}: the tar rebuilt from Docker's files and tar-split record has digest ${digest}`);
   }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
 }

@@ -103,8 +103,9 @@ async function splitIntoParts(ctx: StepContext, image: string, size: number): Pr
   try {
     for (let start = 0; start < size; start += DISK_CHUNK_SIZE) {
       await file.read(buffer, 0, DISK_CHUNK_SIZE, start);
-      isEmpty.push(buffer.equals(zeros));
-      if (isEmpty.at(-1)) continue;
+      const empty = buffer.equals(zeros);
+      isEmpty.push(empty);
+      if (empty) continue;
       const name = `rootfs-${start}-${start + DISK_CHUNK_SIZE}.img`;
       await writeFile(path.join(dir, name), buffer);
       names.push(name);
