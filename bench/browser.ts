@@ -15,6 +15,8 @@ const PORT = 4179;
 const RELOADS = 3;
 /** How long the bench leaves the lab alone before its `docker run`s "after reading". */
 const READING_MS = 60_000;
+/** The last part of it, in which the bench measures the CPU an idle lab uses. */
+const IDLE_SAMPLE_MS = 20_000;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 async function serve(): Promise<ChildProcess> {
@@ -61,6 +63,28 @@ function resumeBreakdown({ milestones, pageOrigin }: Ready): Figure[] {
   ];
 }
 
+/** This Chromium's processes: the browser process started with `profileDir` and all its descendants. */
+function chromiumPids(profileDir: string): number[] {
+  const children = new Map<number, number[]>();
+  let rootPid = 0;
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const pid = Number(entry);
+      const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!rootPid && cmdline.includes(profileDir) && !cmdline.includes('--type=')) rootPid = pid;
+    } catch { /* the process ended while we looked */ }
+  }
+  const pids: number[] = [];
+  const visit = (pid: number) => {
+    pids.push(pid);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  if (rootPid) visit(rootPid);
+  return pids;
+}
+
 /**
  * Resident memory of this Chromium in MB: every process (the browser, GPU, network
  * and storage services, renderers; shared pages counted in each), and the largest
@@ -70,37 +94,34 @@ function resumeBreakdown({ milestones, pageOrigin }: Ready): Figure[] {
  * tab's memory footprint on Linux.
  */
 function chromiumMemoryMb(profileDir: string): { all: number; tab: number; tabPrivate: number } {
-  const children = new Map<number, number[]>();
-  const processes = new Map<number, { rssKb: number; privateKb: number; renderer: boolean }>();
-  let rootPid = 0;
-  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const pid = Number(entry);
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const ppid = Number(/PPid:\s+(\d+)/.exec(status)![1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-      processes.set(pid, { rssKb: kb('VmRSS'), privateKb: kb('RssAnon') + kb('VmSwap'), renderer: cmdline.includes('--type=renderer') });
-      if (!rootPid && cmdline.includes(profileDir) && !cmdline.includes('--type=')) rootPid = pid;
-    } catch { /* the process ended while we looked */ }
-  }
   let all = 0;
   let tab = 0;
   let tabPrivate = 0;
-  const visit = (pid: number) => {
-    const found = processes.get(pid);
-    if (found) {
-      all += found.rssKb;
-      if (found.renderer && found.rssKb > tab) {
-        tab = found.rssKb;
-        tabPrivate = found.privateKb;
+  for (const pid of chromiumPids(profileDir)) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      all += kb('VmRSS');
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer') && kb('VmRSS') > tab) {
+        tab = kb('VmRSS');
+        tabPrivate = kb('RssAnon') + kb('VmSwap');
       }
-    }
-    for (const child of children.get(pid) ?? []) visit(child);
-  };
-  visit(rootPid);
+    } catch { /* the process ended while we looked */ }
+  }
   return { all: round(all / 1024), tab: round(tab / 1024), tabPrivate: round(tabPrivate / 1024) };
+}
+
+/** CPU time (user + system) this Chromium's processes have used so far, in seconds. */
+function chromiumCpuSeconds(profileDir: string): number {
+  let ticks = 0;
+  for (const pid of chromiumPids(profileDir)) {
+    try {
+      // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch { /* the process ended while we looked */ }
+  }
+  return ticks / 100;
 }
 
 /** Reloads the page RELOADS times and times each until the lab is ready; `afterFirst` runs after the first. */
@@ -189,7 +210,11 @@ export async function benchBrowser(): Promise<Figure[]> {
 
     // A learner reads before typing: after the last reload, a minute without input lets
     // the lab's background warm-up and disk prefetch run, as they would while reading.
-    await new Promise((resolve) => setTimeout(resolve, READING_MS));
+    await new Promise((resolve) => setTimeout(resolve, READING_MS - IDLE_SAMPLE_MS));
+    // The reading minute's end, once the warm-up and the prefetch are done: what an open, idle lab costs.
+    const idleCpuFrom = chromiumCpuSeconds(profile);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+    figures.push({ name: 'idle_tab_cpu_percent', value: round(((chromiumCpuSeconds(profile) - idleCpuFrom) / (IDLE_SAMPLE_MS / 1000)) * 100), unit: '% of a core' });
     const afterReading: number[] = [];
     for (let i = 0; i < 3; i++) afterReading.push(round(await timed(exec, 'docker run --rm busybox echo hi')));
     figures.push({ name: 'docker_run_after_reading_median_s', value: median(afterReading), unit: 's', runs: afterReading });

@@ -5,7 +5,17 @@
 // guest ran 1.7x slower than the same guest under Node, whose v86 yields with
 // setImmediate. Here a busy guest runs several slices per turn of the event loop
 // and yields through a MessageChannel within this worker; an idle guest (HLT,
-// waiting for a timer) still sleeps through v86's own helper, unchanged.
+// waiting for a timer) still sleeps through v86's own helper.
+//
+// A timer due in under a millisecond is waited for by yielding at once, over and
+// over, until it is due (v86's helper does the same): precise, which Docker's Go
+// programs need while they work (their scheduler sleeps for microseconds), but a
+// learner's quiet guest always has such a timer coming (the kernel's tick every
+// 4 ms), so an idle tab yielded 40 000 times a second (Chromium, 2026-12-07): a
+// quarter of a core, and a message event each, which the tab holds until V8
+// collects them (+160 MB in half a minute). A guest quiet for QUIET_AFTER_MS
+// waits at least 1 ms for a timer instead; a keystroke, an agent request or a
+// disk part still wakes it at once (v86 ends any wait when a device raises an interrupt).
 
 /** The part of v86's internal `v86` object (emulator.v86) this module drives. */
 interface V86Core {
@@ -25,6 +35,9 @@ interface V86Core {
  * at most this long.
  */
 export const BUSY_TURN_MS = 8;
+
+/** How long after its last busy slice the guest counts as quiet, its sub-millisecond timers rounded up to 1 ms. */
+export const QUIET_AFTER_MS = 100;
 
 function isV86Core(value: unknown): value is V86Core {
   const core = value as Partial<V86Core> | undefined;
@@ -47,7 +60,12 @@ export function paceEmulator(emulator: unknown, now: () => number = () => perfor
   const idleYield = core.yield.bind(core);
   const stopOrTick = core.do_tick.bind(core);
 
-  core.yield = (t, tick) => (t < 1 ? channel.port2.postMessage(tick) : idleYield(t, tick));
+  let lastBusy = now();
+  core.yield = (t, tick) => {
+    if (t >= 1) idleYield(t, tick);
+    else if (t === 0 || now() - lastBusy < QUIET_AFTER_MS) channel.port2.postMessage(tick);
+    else idleYield(1, tick);
+  };
   core.do_tick = () => {
     if (core.stopping || !core.running) return stopOrTick();
     core.idle = false;
@@ -60,7 +78,10 @@ export function paceEmulator(emulator: unknown, now: () => number = () => perfor
       t = core.cpu.main_loop();
       busy ||= t === 0;
     } while (t === 0 && !core.stopping && now() < until);
-    if (busy) onBusy?.();
+    if (busy) {
+      lastBusy = now();
+      onBusy?.();
+    }
     core.next_tick(t);
   };
   return true;
