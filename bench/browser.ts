@@ -101,9 +101,10 @@ function chromiumMemoryMb(profileDir: string): { all: number; tab: number; tabPr
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-      all += kb('VmRSS');
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer') && kb('VmRSS') > tab) {
-        tab = kb('VmRSS');
+      const rss = kb('VmRSS');
+      all += rss;
+      if (rss > tab && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) {
+        tab = rss;
         tabPrivate = kb('RssAnon') + kb('VmSwap');
       }
     } catch { /* the process ended while we looked */ }
