@@ -17,6 +17,8 @@
 // waits at least 1 ms for a timer instead; a keystroke, an agent request or a
 // disk part still wakes it at once (v86 ends any wait when a device raises an interrupt).
 
+import { GuestActivity } from './guest-activity';
+
 /** The part of v86's internal `v86` object (emulator.v86) this module drives. */
 interface V86Core {
   running: boolean;
@@ -46,12 +48,16 @@ function isV86Core(value: unknown): value is V86Core {
 }
 
 /**
- * Replace v86's per-slice yield in this worker; `onBusy` hears of every turn that
- * ran busy slices (guest-activity.ts). Returns false (and changes
+ * Replace v86's per-slice yield in this worker; `activity` hears of every turn that
+ * ran busy slices, and tells when the guest has been quiet long enough to sleep. Returns false (and changes
  * nothing) when the emulator is not the shape this was written for, so a v86
  * upgrade falls back to its own pacing instead of breaking.
  */
-export function paceEmulator(emulator: unknown, now: () => number = () => performance.now(), onBusy?: () => void): boolean {
+export function paceEmulator(
+  emulator: unknown,
+  now: () => number = () => performance.now(),
+  activity: Pick<GuestActivity, 'busy' | 'quietFor'> = new GuestActivity(now),
+): boolean {
   const core = (emulator as { v86?: unknown } | undefined)?.v86;
   if (!isV86Core(core) || typeof MessageChannel === 'undefined') return false;
 
@@ -60,10 +66,9 @@ export function paceEmulator(emulator: unknown, now: () => number = () => perfor
   const idleYield = core.yield.bind(core);
   const stopOrTick = core.do_tick.bind(core);
 
-  let lastBusy = now();
   core.yield = (t, tick) => {
     if (t >= 1) idleYield(t, tick);
-    else if (t === 0 || now() - lastBusy < QUIET_AFTER_MS) channel.port2.postMessage(tick);
+    else if (t === 0 || activity.quietFor() < QUIET_AFTER_MS) channel.port2.postMessage(tick);
     else idleYield(1, tick);
   };
   core.do_tick = () => {
@@ -78,10 +83,7 @@ export function paceEmulator(emulator: unknown, now: () => number = () => perfor
       t = core.cpu.main_loop();
       busy ||= t === 0;
     } while (t === 0 && !core.stopping && now() < until);
-    if (busy) {
-      lastBusy = now();
-      onBusy?.();
-    }
+    if (busy) activity.busy();
     core.next_tick(t);
   };
   return true;

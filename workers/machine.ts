@@ -192,7 +192,7 @@ export class Machine {
         rejectLoaded(new Error(`could not download ${e.file_name}`)),
       );
       this.on('emulator-loaded', () => {
-        if (inBrowserWorker()) paceEmulator(this.emulator, undefined, () => this.activity.busy());
+        if (inBrowserWorker()) paceEmulator(this.emulator, undefined, this.activity);
         limitJitModulePages(this.emulator);
         if (!stateBuffer) return resolveLoaded();
         stateBuffer

@@ -93,7 +93,7 @@ describe('paceEmulator', () => {
   it('tells the guest activity about turns that ran busy slices, not about a guest that halted at once', () => {
     const { core, now } = fakeCore([5, 0, 0, 4]);
     const busyTurns: number[] = [];
-    paceEmulator({ v86: core }, now, () => busyTurns.push(now()));
+    paceEmulator({ v86: core }, now, { busy: () => busyTurns.push(now()), quietFor: () => 0 });
     core.do_tick(); // halted: timer due in 5 ms
     expect(busyTurns).toEqual([]);
     core.do_tick(); // two busy slices, then halted
