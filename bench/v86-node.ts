@@ -21,6 +21,14 @@ async function coldBootToDocker(): Promise<Figure> {
   }
 }
 
+/** What the guest's own `df` says its disk holds, as shipped (read before the workload writes). */
+async function diskUsed(exec: (command: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>): Promise<Figure> {
+  const df = await exec('df -B1 --output=used / | tail -1');
+  const used = Number(df.stdout.trim());
+  if (df.exitCode !== 0 || !Number.isFinite(used)) throw new Error(`df in the guest failed: ${df.stderr.trim()}`);
+  return { name: 'guest_disk_used_mb', value: round(used / 1048576), unit: 'MB' };
+}
+
 export async function benchV86Node(): Promise<Figure[]> {
   const coldBoot = await coldBootToDocker();
   const started = Date.now();
@@ -30,6 +38,7 @@ export async function benchV86Node(): Promise<Figure[]> {
     const figures: Figure[] = [coldBoot, { name: 'node_restore_to_agent_s', value: round((Date.now() - started) / 1000), unit: 's' }];
     const probe = await vm.machine.agent.exec('true');
     figures.push({ name: 'node_exec_true_ms', value: probe.ms, unit: 'ms' });
+    figures.push(await diskUsed((command) => vm.machine.agent.exec(command)));
     figures.push(...await dockerWorkload((command, timeoutMs) => vm.machine.agent.exec(command, { timeoutMs }), 'node_'));
     const saveStarted = Date.now();
     const state = await vm.machine.saveState();

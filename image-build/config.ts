@@ -26,6 +26,8 @@ export const INITRAMFS_MODULES = [
   'overlay', 'bridge', 'br_netfilter', 'veth', 'nf_nat', 'nf_conntrack', 'iptable_nat', 'iptable_filter',
   'ip_tables', 'xt_MASQUERADE', 'xt_addrtype', 'xt_conntrack', 'xt_nat', 'xt_tcpudp', 'xt_comment',
   'nf_conntrack_netlink', 'xfrm_user', 'xt_mark', 'ip6_tables', 'ip6table_filter', 'ip6table_nat',
+  // The packed read-only files (image-build/lib/packed-files.ts), mounted before dockerd starts.
+  'loop', 'squashfs',
 ];
 
 /** Kernel module folders kept in the guest (the rest is hardware a v86 PC never has). */

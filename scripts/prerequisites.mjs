@@ -12,6 +12,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const DEBIAN_PACKAGES = {
   debootstrap: 'builds the Debian i386 guest root filesystem',
   e2fsprogs: 'makes the guest ext4 disk (mkfs.ext4 -d)',
+  'squashfs-tools': "packs the guest's read-only files: the image catalog's layers, Docker's CLI plugins",
   seabios: 'BIOS images v86 boots',
   zstd: 'compresses disk parts and the VM snapshot',
   cpio: 'packs the initramfs',

@@ -5,6 +5,7 @@ import { run } from '../lib/exec.ts';
 import { sha256File } from '../lib/hash.ts';
 import { GUEST_ROOTFS_SRC } from '../lib/paths.ts';
 import { mb } from '../lib/units.ts';
+import { packReadOnlyFiles } from '../lib/packed-files.ts';
 import type { Step, StepContext } from '../pipeline.ts';
 import { ENGINE_BINARIES } from './engine.ts';
 import { GUEST_PROGRAMS } from './programs.ts';
@@ -29,8 +30,8 @@ export const diskStep: Step = {
   name: 'disk',
   description: 'ext4 guest disk and its lazily loaded parts',
   deps: ['rootfs', 'engine', 'kernel', 'images', 'programs', 'pyindex'],
-  sources: ['image-build/steps/disk.ts', 'guest-rootfs/files'],
-  settings: { chunk: DISK_CHUNK_SIZE, free: DISK_FREE_BYTES, format: 3 },
+  sources: ['image-build/steps/disk.ts', 'image-build/lib/packed-files.ts', 'guest-rootfs/files'],
+  settings: { chunk: DISK_CHUNK_SIZE, free: DISK_FREE_BYTES, format: 4 },
   async run(ctx: StepContext) {
     const stage = path.join(ctx.out, '.stage');
     ctx.progress('assembling the root filesystem');
@@ -63,7 +64,7 @@ export const diskStep: Step = {
     await mkdir(path.join(stage, 'usr/lib/lab/keeper'), { recursive: true });
     await run('cp', [path.join(ctx.input('programs'), 'lab-keeper'), path.join(stage, 'usr/lib/lab/keeper/lab-keeper')]);
     // The layer store's files are further names of Docker's (see layer-store.ts): cp -al
-    // of both keeps them one inode each, and mkfs.ext4 -d keeps hard links.
+    // of both keeps them one inode each, and mksquashfs keeps hard links.
     for (const [from, to] of [['docker', 'var/lib/docker'], ['registry', 'var/lib/docker-registry'], ['layers', 'var/lib/lab/layers']] as const) {
       await rm(path.join(stage, to), { recursive: true, force: true });
       await mkdir(path.dirname(path.join(stage, to)), { recursive: true });
@@ -71,6 +72,12 @@ export const diskStep: Step = {
     }
 
     await run('cp', ['-al', path.join(ctx.input('pyindex'), 'pypi'), path.join(stage, 'srv/pypi')]);
+
+    ctx.progress('packing the catalog\'s layers and the CLI plugins (squashfs, zstd -19)');
+    const packedWork = path.join(ctx.out, '.packed');
+    const packed = await packReadOnlyFiles(stage, packedWork, ctx.log);
+    await rm(packedWork, { recursive: true, force: true });
+    ctx.progress(`${packed.layers} layers and the CLI plugins: ${mb(packed.unpackedBytes)} packed into ${mb(packed.packedBytes)}`);
 
     const used = Number((await run('du', ['-sb', stage], { capture: true })).stdout.split('\t')[0]);
     const size = Math.ceil((used * 1.15 + DISK_FREE_BYTES) / DISK_CHUNK_SIZE) * DISK_CHUNK_SIZE;

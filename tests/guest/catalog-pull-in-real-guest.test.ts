@@ -2,6 +2,7 @@
 // the in-VM registry serves it as Docker Hub's mirror, at the digest the catalog
 // promises, its layers rebuilt from the files Docker kept (the lab's layer store,
 // served by the registry's front in lab-on-demand), and nothing reaches beyond the VM.
+// The catalog's layers themselves are read from the disk's packed image.
 import { describe, expect, it } from 'vitest';
 import { useSnapshotVm } from './helpers/snapshot-vm.ts';
 
@@ -35,8 +36,16 @@ describe('the offline image catalog in the real guest', () => {
     const expected = guest().manifest.images.find((image) => image.ref === 'jq:1.6');
     expect(expected?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 
+    // The catalog's layers are read from the packed image (image-build/lib/packed-files.ts),
+    // bound where Docker looks; `docker rmi` unbinds and removes the layer's folder as usual.
+    const fsOf = async (dir: string) => (await agent.exec(`findmnt -n -o FSTYPE -T ${dir}`)).stdout.trim();
+    const catalogLayer = (await agent.exec("docker image inspect --format '{{.GraphDriver.Data.UpperDir}}' jq:1.6")).stdout.trim();
+    expect(await fsOf(catalogLayer)).toBe('squashfs');
+
     const removed = await agent.exec('docker rmi jq:1.6', { timeoutMs: 120_000 });
     expect(removed.stderr).toBe('');
+    expect((await agent.exec(`test -e ${catalogLayer}`)).exitCode).toBe(1);
+    expect((await agent.exec(`findmnt -n ${catalogLayer}`)).stdout).toBe('');
     expect(removed.stdout).toMatch(/^Untagged: jq:1\.6$/m);
     expect(removed.stdout).toMatch(/^Deleted: sha256:/m);
 
@@ -45,6 +54,8 @@ describe('the offline image catalog in the real guest', () => {
     expect(pulled.stdout).toMatch(/: Pull complete$/m);
     expect(pulled.stdout).toContain(`Digest: ${expected!.digest}`);
     expect(pulled.stdout).toMatch(/^Status: Downloaded newer image for jq:1\.6$/m);
+    const pulledLayer = (await agent.exec("docker image inspect --format '{{.GraphDriver.Data.UpperDir}}' jq:1.6")).stdout.trim();
+    expect(await fsOf(pulledLayer)).toBe('ext4');
 
     const layers = await agent.exec("curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' http://127.0.0.1:5000/v2/library/jq/manifests/1.6 | jq -r '.layers[] | .mediaType + \" \" + .digest'");
     const [mediaType, digest] = layers.stdout.trim().split('\n').at(-1)!.split(' ');
