@@ -60,6 +60,11 @@ export function run(cmd: string, args: string[], options: RunOptions = {}): Prom
   });
 }
 
+/** The bytes of the files under `dir`, each hard-linked file counted once (`du -sb`). */
+export async function treeBytes(dir: string): Promise<number> {
+  return Number((await run('du', ['-sb', dir], { capture: true })).stdout.split('\t')[0]);
+}
+
 export function openLog(file: string): WriteStream {
   return createWriteStream(file, { flags: 'a' });
 }

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import type { WriteStream } from 'node:fs';
 import path from 'node:path';
-import { run } from './exec.ts';
+import { run, treeBytes } from './exec.ts';
 
 /**
  * Files the guest only ever reads, kept packed on its disk: Docker's unpacked copies
@@ -53,7 +53,7 @@ export async function packReadOnlyFiles(stage: string, work: string, log: WriteS
   await moveLeavingMountPoint(plugins, path.join(work, 'cli-plugins'), (await stat(plugins)).mode);
   await mkdir(path.join(stage, PACKED.mountPoint), { recursive: true });
 
-  const unpackedBytes = Number((await run('du', ['-sb', work], { capture: true })).stdout.split('\t')[0]);
+  const unpackedBytes = await treeBytes(work);
   const image = path.join(stage, PACKED.image);
   // zstd -19: unpacking costs the same at any level; the image is packed once per build.
   await run('mksquashfs', [work, image, '-noappend', '-no-progress', '-comp', 'zstd', '-Xcompression-level', '19', '-b', BLOCK_SIZE], { log });

@@ -1,11 +1,11 @@
 import { open, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DISK_CHUNK_SIZE, DISK_FREE_BYTES } from '../config.ts';
-import { run } from '../lib/exec.ts';
+import { run, treeBytes } from '../lib/exec.ts';
 import { sha256File } from '../lib/hash.ts';
 import { GUEST_ROOTFS_SRC } from '../lib/paths.ts';
 import { mb } from '../lib/units.ts';
-import { packReadOnlyFiles } from '../lib/packed-files.ts';
+import { PACKED, packReadOnlyFiles } from '../lib/packed-files.ts';
 import type { Step, StepContext } from '../pipeline.ts';
 import { ENGINE_BINARIES } from './engine.ts';
 import { GUEST_PROGRAMS } from './programs.ts';
@@ -65,7 +65,7 @@ export const diskStep: Step = {
     await run('cp', [path.join(ctx.input('programs'), 'lab-keeper'), path.join(stage, 'usr/lib/lab/keeper/lab-keeper')]);
     // The layer store's files are further names of Docker's (see layer-store.ts): cp -al
     // of both keeps them one inode each, and mksquashfs keeps hard links.
-    for (const [from, to] of [['docker', 'var/lib/docker'], ['registry', 'var/lib/docker-registry'], ['layers', 'var/lib/lab/layers']] as const) {
+    for (const [from, to] of [['docker', 'var/lib/docker'], ['registry', 'var/lib/docker-registry'], ['layers', PACKED.layerStore]] as const) {
       await rm(path.join(stage, to), { recursive: true, force: true });
       await mkdir(path.dirname(path.join(stage, to)), { recursive: true });
       await run('cp', ['-al', path.join(ctx.input('images'), from), path.join(stage, to)]);
@@ -79,7 +79,7 @@ export const diskStep: Step = {
     await rm(packedWork, { recursive: true, force: true });
     ctx.progress(`${packed.layers} layers and the CLI plugins: ${mb(packed.unpackedBytes)} packed into ${mb(packed.packedBytes)}`);
 
-    const used = Number((await run('du', ['-sb', stage], { capture: true })).stdout.split('\t')[0]);
+    const used = await treeBytes(stage);
     const size = Math.ceil((used * 1.15 + DISK_FREE_BYTES) / DISK_CHUNK_SIZE) * DISK_CHUNK_SIZE;
     ctx.progress(`mkfs.ext4: ${mb(used)} of files on a ${mb(size)} disk`);
     const image = path.join(ctx.out, 'disk.img');
