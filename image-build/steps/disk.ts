@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DISK_CHUNK_SIZE, DISK_FREE_BYTES } from '../config.ts';
 import { run, treeBytes } from '../lib/exec.ts';
 import { sha256File } from '../lib/hash.ts';
+import { requireTool } from '../lib/host.ts';
 import { GUEST_ROOTFS_SRC } from '../lib/paths.ts';
 import { mb } from '../lib/units.ts';
 import { PACKED, packReadOnlyFiles } from '../lib/packed-files.ts';
@@ -33,6 +34,8 @@ export const diskStep: Step = {
   sources: ['image-build/steps/disk.ts', 'image-build/lib/packed-files.ts', 'guest-rootfs/files'],
   settings: { chunk: DISK_CHUNK_SIZE, free: DISK_FREE_BYTES, format: 4 },
   async run(ctx: StepContext) {
+    // Machines set up before the packing have no squashfs-tools: one clear sentence, not ENOENT deep inside.
+    requireTool('disk', '/usr/bin/mksquashfs', 'squashfs-tools');
     const stage = path.join(ctx.out, '.stage');
     ctx.progress('assembling the root filesystem');
     // Hard links: a 1 GB tree is staged in a second without copying; only files we
