@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fetchBytes, warmCache } from '../../workers/fetch-bytes';
-import { guestCacheName } from '../../workers/guest-cache-name';
+import { DOWNLOAD_HEADER, guestCacheName } from '../../workers/guest-cache-name';
 import { MemoryCacheStorage } from './helpers/memory-cache-storage';
 
 const URL_ = 'http://lab.test/guest/disk/rootfs-0-262144.img.zst';
@@ -36,20 +36,53 @@ describe('fetchBytes', () => {
     await expect(fetchBytes(URL_)).rejects.toThrow(`HTTP 404 for ${URL_}`);
   });
 
-  it("shares one fetch between a prefetch and the guest's own read of the same part", async () => {
+  it("stores a prefetched part in its build's cache, marked so that the service worker does not store it too", async () => {
+    const storage = new MemoryCacheStorage();
+    await storage.open(guestCacheName('b2'));
+    vi.stubGlobal('caches', storage.asCacheStorage());
+    const network = vi.fn(async () => new Response(new Uint8Array([7, 8, 9]), { headers: { 'content-length': '3' } }));
+    vi.stubGlobal('fetch', network);
+    expect(await warmCache(URL_, guestCacheName('b2'))).toBe(3);
+    expect([...new Uint8Array(await (await storage.match(URL_, { cacheName: guestCacheName('b2') }))!.arrayBuffer())]).toEqual([7, 8, 9]);
+    // The prefetch asked for less urgency than the guest's reads get.
+    expect(network.mock.calls[0]).toEqual([URL_, { priority: 'low', headers: { [DOWNLOAD_HEADER]: '1' } }]);
+  });
+
+  it("lets the guest's read of a part being prefetched wait for it and read the cache: one fetch", async () => {
+    const storage = new MemoryCacheStorage();
+    await storage.open(guestCacheName('b2'));
+    vi.stubGlobal('caches', storage.asCacheStorage());
     let answer: (response: Response) => void = () => {};
     const network = vi.fn(() => new Promise<Response>((resolve) => (answer = resolve)));
     vi.stubGlobal('fetch', network);
-    vi.stubGlobal('caches', new MemoryCacheStorage().asCacheStorage());
     const warming = warmCache(URL_, guestCacheName('b2'));
     await vi.waitFor(() => expect(network).toHaveBeenCalledTimes(1));
     const reading = fetchBytes(URL_, guestCacheName('b2'));
     answer(new Response(new Uint8Array([7, 8, 9])));
     expect([...(await reading)]).toEqual([7, 8, 9]);
-    expect(await warming).toBe(3);
+    await warming;
     expect(network).toHaveBeenCalledTimes(1);
-    // The prefetch asked for less urgency than the guest's reads get.
-    expect(network.mock.calls[0]).toEqual([URL_, { priority: 'low' }]);
+  });
+
+  it("never brings back the cache of a build that was replaced while a part was on its way", async () => {
+    const storage = new MemoryCacheStorage();
+    await storage.open(guestCacheName('old'));
+    vi.stubGlobal('caches', storage.asCacheStorage());
+    vi.stubGlobal('fetch', vi.fn(async () => {
+      await storage.delete(guestCacheName('old'));
+      return new Response(new Uint8Array([1]));
+    }));
+    await expect(warmCache(URL_, guestCacheName('old'))).rejects.toThrow('the offline cache of this guest build is gone');
+    expect(await storage.has(guestCacheName('old'))).toBe(false);
+  });
+
+  it('says which part could not be prefetched and how', async () => {
+    const storage = new MemoryCacheStorage();
+    await storage.open(guestCacheName('b2'));
+    vi.stubGlobal('caches', storage.asCacheStorage());
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('gone', { status: 404 })));
+    await expect(warmCache(URL_, guestCacheName('b2'))).rejects.toThrow(`HTTP 404 for ${URL_}`);
+    expect(await storage.match(URL_, { cacheName: guestCacheName('b2') })).toBeUndefined();
   });
 
   it('warms nothing that its build has cached already, and never reads its bytes', async () => {

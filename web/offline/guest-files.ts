@@ -6,17 +6,10 @@ import type { ArtifactFile, GuestManifest } from '../../workers/guest-manifest';
 import { diskPartPaths } from '../../workers/disk-parts';
 import { GUEST_CACHE_PREFIX } from '../../workers/guest-cache-name';
 
-export { GUEST_CACHE_PREFIX, guestCacheName } from '../../workers/guest-cache-name';
+export { DOWNLOAD_HEADER, GUEST_CACHE_PREFIX, guestCacheName } from '../../workers/guest-cache-name';
 
 /** Cached next to the artifacts: what happened to the previous build's offline copy. */
 export const REPLACED_RECORD_PATH = '.lab-offline/replaced.json';
-
-/**
- * Sent by the page's "Make available offline" downloads so that the service
- * worker passes them straight to the network: the page stores them itself,
- * after checking them, and counts their bytes.
- */
-export const DOWNLOAD_HEADER = 'x-lab-offline-download';
 
 export function buildIdOfCache(cacheName: string): string | null {
   return cacheName.startsWith(GUEST_CACHE_PREFIX) ? cacheName.slice(GUEST_CACHE_PREFIX.length) || null : null;
