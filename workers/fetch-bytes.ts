@@ -1,7 +1,11 @@
 // A guest file's bytes by URL. A file already in its build's offline cache
-// (put there by the service worker or "Make available offline") is read from
-// it directly: one request to the browser instead of a trip through the
-// service worker, which the browser stops when idle and must start again.
+// (put there by this worker, the service worker or "Make available offline")
+// is read from it directly: one request to the browser instead of a trip
+// through the service worker, which the browser stops when idle and must start
+// again. A file fetched from the network is kept in that cache by this worker,
+// not by the service worker: the service worker runs in the tab's own process,
+// and every file it stored for the lab (the snapshot, hundreds of disk parts)
+// left it about 100 MB larger after the bench's workload.
 // Only that build's cache is asked, since every build has files of the same names.
 
 import { DOWNLOAD_HEADER } from './guest-cache-name';
@@ -15,7 +19,7 @@ export function fetchBytes(url: string, cacheName?: string): Promise<Uint8Array>
   return shared(url, async () => {
     await warming.get(url)?.catch(() => undefined);
     const cached = cacheName === undefined ? undefined : await cachedResponse(url, cacheName);
-    return cached ? new Uint8Array(await cached.arrayBuffer()) : fromNetwork(url);
+    return cached ? new Uint8Array(await cached.arrayBuffer()) : fromNetwork(url, cacheName);
   });
 }
 
@@ -40,16 +44,28 @@ async function store(url: string, cacheName: string): Promise<number> {
   const reading = inFlight.get(url);
   if (reading) return reading.then(() => 0, () => 0);
   if (await cachedResponse(url, cacheName)) return 0;
-  // Marked so that the service worker passes it to the network instead of storing it too.
-  const response = await fetch(url, { priority: 'low', headers: { [DOWNLOAD_HEADER]: '1' } });
+  const response = await fetch(url, { priority: 'low', headers: PASS_THROUGH });
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
-  if (!(await caches.has(cacheName))) {
-    await response.body?.cancel();
-    throw new Error('the offline cache of this guest build is gone');
-  }
   const bytes = Number(response.headers.get('content-length') ?? 0);
-  await (await caches.open(cacheName)).put(url, response);
+  if (!(await keep(url, response, cacheName))) throw new Error('the offline cache of this guest build is gone');
   return bytes;
+}
+
+/** Marks a request so that the service worker passes it to the network: this worker stores the answer itself. */
+const PASS_THROUGH = { [DOWNLOAD_HEADER]: '1' };
+
+/**
+ * Stores `response` in the build's cache; false (and the body dropped) if that
+ * cache is gone, which only the service worker makes: never brought back for a
+ * build it has replaced.
+ */
+async function keep(url: string, response: Response, cacheName: string): Promise<boolean> {
+  if (!(await globalThis.caches?.has(cacheName).catch(() => false))) {
+    await response.body?.cancel();
+    return false;
+  }
+  await (await caches.open(cacheName)).put(url, response);
+  return true;
 }
 
 function shared(url: string, load: () => Promise<Uint8Array>): Promise<Uint8Array> {
@@ -65,8 +81,11 @@ function cachedResponse(url: string, cacheName: string): Promise<Response | unde
   return globalThis.caches?.match(url, { cacheName }).catch(() => undefined) ?? Promise.resolve(undefined);
 }
 
-async function fromNetwork(url: string): Promise<Uint8Array> {
-  const response = await fetch(url);
+async function fromNetwork(url: string, cacheName?: string): Promise<Uint8Array> {
+  const response = await fetch(url, cacheName === undefined ? undefined : { headers: PASS_THROUGH });
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+  // The cache streams its copy while this one is read; a file that could not be
+  // stored (a full quota, say) is still used, and fetched again next time.
+  if (cacheName !== undefined) void keep(url, response.clone(), cacheName).catch(() => undefined);
   return new Uint8Array(await response.arrayBuffer());
 }

@@ -31,6 +31,19 @@ describe('fetchBytes', () => {
     expect(await storage.has(guestCacheName('new'))).toBe(false);
   });
 
+  it("keeps a file it fetched in its build's cache itself, asking the service worker only to pass it through", async () => {
+    const storage = new MemoryCacheStorage();
+    await storage.open(guestCacheName('b2'));
+    vi.stubGlobal('caches', storage.asCacheStorage());
+    const network = vi.fn(async () => new Response(new Uint8Array([4, 5, 6])));
+    vi.stubGlobal('fetch', network);
+    expect([...(await fetchBytes(URL_, guestCacheName('b2')))]).toEqual([4, 5, 6]);
+    expect(network.mock.calls[0]).toEqual([URL_, { headers: { [DOWNLOAD_HEADER]: '1' } }]);
+    await vi.waitFor(async () => expect(await storage.match(URL_, { cacheName: guestCacheName('b2') })).toBeDefined());
+    expect([...(await fetchBytes(URL_, guestCacheName('b2')))]).toEqual([4, 5, 6]);
+    expect(network).toHaveBeenCalledTimes(1);
+  });
+
   it('says which URL failed and how', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => new Response('gone', { status: 404 })));
     await expect(fetchBytes(URL_)).rejects.toThrow(`HTTP 404 for ${URL_}`);

@@ -1,9 +1,9 @@
 // The lab's service worker. The app shell (pages, scripts, styles, v86.wasm,
 // icons) is precached by Workbox from the build's file list. The guest under
 // guest/ is far too big for that: manifest.json is fetched network-first (so a
-// new build is noticed, and the cached one is used offline), and every other
-// guest file cache-first from the current build's cache, filled as the VM
-// worker asks for files or by the page's "Make available offline".
+// new build is noticed, and the cached one is used offline), which makes the
+// build's cache; the VM worker and the page's "Make available offline" fill it
+// themselves. Any other guest file is served cache-first from it.
 
 import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
@@ -35,10 +35,12 @@ precacheAndRoute(self.__WB_MANIFEST, { ignoreURLParametersMatching: [/.*/] });
 registerRoute(
   ({ url, request }) => request.method === 'GET' && url.href.startsWith(guest.guestBase),
   async ({ request, event }) => {
-    if (request.headers.has(DOWNLOAD_HEADER)) return fetch(request);
-    if (request.url.split('?')[0] === guest.manifestUrl) return manifestNetworkFirst(request);
+    // Marked requests come from code that stores the file itself (the VM worker,
+    // "Make available offline"): passed to the network, never read here.
+    const passThrough = request.headers.has(DOWNLOAD_HEADER);
+    if (request.url.split('?')[0] === guest.manifestUrl) return passThrough ? fetch(request) : manifestNetworkFirst(request);
     const cacheName = (await guest.currentName()) ?? (await adoptFromNetwork());
-    if (!cacheName) return fetch(request);
+    if (passThrough || !cacheName) return fetch(request);
     return strategyFor(cacheName).handle({ request, event });
   },
 );
