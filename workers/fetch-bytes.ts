@@ -5,7 +5,7 @@
 // again. A file fetched from the network is kept in that cache by this worker,
 // not by the service worker: the service worker runs in the tab's own process,
 // and every file it stored for the lab (the snapshot, hundreds of disk parts)
-// left it about 100 MB larger after the bench's workload.
+// left that process 120-170 MB larger after the bench's workload.
 // Only that build's cache is asked, since every build has files of the same names.
 
 import { DOWNLOAD_HEADER } from './guest-cache-name';
@@ -14,6 +14,16 @@ import { DOWNLOAD_HEADER } from './guest-cache-name';
 const inFlight = new Map<string, Promise<Uint8Array>>();
 /** Parts the prefetch is storing, by URL: the guest's read of one waits for it and then reads the cache. */
 const warming = new Map<string, Promise<number>>();
+
+/**
+ * Headers that ask the service worker to pass a request to the network, since
+ * this worker stores the answer itself. Same-origin requests only: the service
+ * worker sees no others, and on a guest served from another origin a header
+ * would make every request ask that server's leave first (a CORS preflight).
+ */
+function passThrough(url: string): Record<string, string> | undefined {
+  return new URL(url).origin === globalThis.location?.origin ? { [DOWNLOAD_HEADER]: '1' } : undefined;
+}
 
 export function fetchBytes(url: string, cacheName?: string): Promise<Uint8Array> {
   return shared(url, async () => {
@@ -26,7 +36,7 @@ export function fetchBytes(url: string, cacheName?: string): Promise<Uint8Array>
 /**
  * Brings a guest file into its build's offline cache without reading its bytes:
  * the browser streams the answer into the cache. (Read into an ArrayBuffer
- * each, the prefetch's 68 MB of parts left about 150 MB more in the tab until
+ * each, the prefetch's 68 MB of parts left 100-150 MB more in the tab until
  * V8 collected them.) Resolves to the bytes fetched, 0 when the build's cache
  * had the file or a read of it is on its way already. Never brings back a
  * build's cache that is gone (the service worker removes a replaced build's).
@@ -44,15 +54,12 @@ async function store(url: string, cacheName: string): Promise<number> {
   const reading = inFlight.get(url);
   if (reading) return reading.then(() => 0, () => 0);
   if (await cachedResponse(url, cacheName)) return 0;
-  const response = await fetch(url, { priority: 'low', headers: PASS_THROUGH });
+  const response = await fetch(url, { priority: 'low', headers: passThrough(url) });
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
   const bytes = Number(response.headers.get('content-length') ?? 0);
   if (!(await keep(url, response, cacheName))) throw new Error('the offline cache of this guest build is gone');
   return bytes;
 }
-
-/** Marks a request so that the service worker passes it to the network: this worker stores the answer itself. */
-const PASS_THROUGH = { [DOWNLOAD_HEADER]: '1' };
 
 /**
  * Stores `response` in the build's cache; false (and the body dropped) if that
@@ -82,7 +89,7 @@ function cachedResponse(url: string, cacheName: string): Promise<Response | unde
 }
 
 async function fromNetwork(url: string, cacheName?: string): Promise<Uint8Array> {
-  const response = await fetch(url, cacheName === undefined ? undefined : { headers: PASS_THROUGH });
+  const response = await fetch(url, cacheName === undefined ? undefined : { headers: passThrough(url) });
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
   // The cache streams its copy while this one is read; a file that could not be
   // stored (a full quota, say) is still used, and fetched again next time.

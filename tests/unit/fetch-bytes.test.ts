@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fetchBytes, warmCache } from '../../workers/fetch-bytes';
 import { DOWNLOAD_HEADER, guestCacheName } from '../../workers/guest-cache-name';
 import { MemoryCacheStorage } from './helpers/memory-cache-storage';
@@ -12,6 +12,8 @@ async function storageWith(build: string, bytes: number[]): Promise<MemoryCacheS
 }
 
 afterEach(() => vi.unstubAllGlobals());
+// The VM worker's own origin, which the guest files share unless a page points the lab elsewhere.
+beforeEach(() => vi.stubGlobal('location', { origin: 'http://lab.test' }));
 
 describe('fetchBytes', () => {
   it("reads a file from its build's offline cache without fetching it", async () => {
@@ -42,6 +44,15 @@ describe('fetchBytes', () => {
     await vi.waitFor(async () => expect(await storage.match(URL_, { cacheName: guestCacheName('b2') })).toBeDefined());
     expect([...(await fetchBytes(URL_, guestCacheName('b2')))]).toEqual([4, 5, 6]);
     expect(network).toHaveBeenCalledTimes(1);
+  });
+
+  it('adds no header to a guest served from another origin (no CORS preflight), and stores nothing without its cache', async () => {
+    vi.stubGlobal('caches', new MemoryCacheStorage().asCacheStorage());
+    const network = vi.fn(async () => new Response(new Uint8Array([1])));
+    vi.stubGlobal('fetch', network);
+    const elsewhere = 'http://cdn.test/guest/disk/rootfs-0-262144.img.zst';
+    expect([...(await fetchBytes(elsewhere, guestCacheName('b2')))]).toEqual([1]);
+    expect(network.mock.calls[0]).toEqual([elsewhere, { headers: undefined }]);
   });
 
   it('says which URL failed and how', async () => {
