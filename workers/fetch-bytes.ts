@@ -18,7 +18,7 @@ const warming = new Map<string, Promise<number>>();
 /**
  * Headers that ask the service worker to pass a request to the network, since
  * this worker stores the answer itself. Same-origin requests only: the service
- * worker sees no others, and on a guest served from another origin a header
+ * worker handles no others, and on a guest served from another origin a header
  * would make every request ask that server's leave first (a CORS preflight).
  */
 function passThrough(url: string): Record<string, string> | undefined {
