@@ -26,7 +26,7 @@ function passThrough(url: string): Record<string, string> | undefined {
 }
 
 export function fetchBytes(url: string, cacheName?: string): Promise<Uint8Array> {
-  return shared(url, async () => {
+  return shared(inFlight, url, async () => {
     await warming.get(url)?.catch(() => undefined);
     const cached = cacheName === undefined ? undefined : await cachedResponse(url, cacheName);
     return cached ? new Uint8Array(await cached.arrayBuffer()) : fromNetwork(url, cacheName);
@@ -42,12 +42,7 @@ export function fetchBytes(url: string, cacheName?: string): Promise<Uint8Array>
  * build's cache that is gone (the service worker removes a replaced build's).
  */
 export function warmCache(url: string, cacheName: string): Promise<number> {
-  let pending = warming.get(url);
-  if (!pending) {
-    pending = store(url, cacheName).finally(() => warming.delete(url));
-    warming.set(url, pending);
-  }
-  return pending;
+  return shared(warming, url, () => store(url, cacheName));
 }
 
 async function store(url: string, cacheName: string): Promise<number> {
@@ -75,13 +70,14 @@ async function keep(url: string, response: Response, cacheName: string): Promise
   return true;
 }
 
-function shared(url: string, load: () => Promise<Uint8Array>): Promise<Uint8Array> {
-  let pending = inFlight.get(url);
-  if (!pending) {
-    pending = load().finally(() => inFlight.delete(url));
-    inFlight.set(url, pending);
+/** `load()`, unless a load of `url` recorded in `pending` is on its way: then that one. */
+function shared<T>(pending: Map<string, Promise<T>>, url: string, load: () => Promise<T>): Promise<T> {
+  let loading = pending.get(url);
+  if (!loading) {
+    loading = load().finally(() => pending.delete(url));
+    pending.set(url, loading);
   }
-  return pending;
+  return loading;
 }
 
 function cachedResponse(url: string, cacheName: string): Promise<Response | undefined> {
