@@ -1,5 +1,6 @@
 // `npm run bench`: measures the lab as a learner meets it (production build in
-// Chromium), v86 under Node, and the same guest under QEMU TCG for comparison.
+// Chromium; the tab's memory in a second, uninstrumented run), v86 under Node,
+// and the same guest under QEMU TCG for comparison.
 // Prints a table and writes bench/results.json. Figures are reported, never asserted.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,11 +10,12 @@ import { parseArgs } from 'node:util';
 import { OUT_LINK, REPO_ROOT } from '../image-build/lib/paths.ts';
 import { benchBrowser } from './browser.ts';
 import { benchQemu } from './qemu.ts';
+import { benchTabMemory } from './tab-memory.ts';
 import { benchV86Node } from './v86-node.ts';
 import { round, type Figure } from './workload.ts';
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true } } });
-const parts: Record<string, () => Promise<Figure[]>> = { browser: benchBrowser, node: benchV86Node, qemu: benchQemu };
+const parts: Record<string, () => Promise<Figure[]>> = { browser: benchBrowser, memory: benchTabMemory, node: benchV86Node, qemu: benchQemu };
 const selected = values.only ?? Object.keys(parts);
 
 function buildFigures(): Figure[] {

@@ -1,11 +1,11 @@
 // The lab as a learner meets it: the production build served statically, opened
 // in Debian's Chromium with a fresh profile, driven through <docker-lab>'s public API.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { REPO_ROOT } from '../image-build/lib/paths.ts';
+import { chromiumCpuSeconds } from './chromium-processes.ts';
+import { serve } from './preview-server.ts';
 import { dockerWorkload, median, round, timed, type Figure } from './workload.ts';
 import type { AgentExecResult } from '../workers/agent-client.ts';
 import type { StartMilestone, StartMilestoneName, StartResult, VmStatus } from '../workers/protocol.ts';
@@ -17,17 +17,7 @@ const RELOADS = 3;
 const READING_MS = 60_000;
 /** The last part of it, in which the bench measures the CPU an idle lab uses. */
 const IDLE_SAMPLE_MS = 20_000;
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-async function serve(): Promise<ChildProcess> {
-  const server = spawn(`${REPO_ROOT}/node_modules/.bin/vite`, ['preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(`http://127.0.0.1:${PORT}/`).then((r) => r.ok, () => false)) return server;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  server.kill();
-  throw new Error('vite preview did not start');
-}
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 interface Ready {
   source: string;
@@ -36,12 +26,11 @@ interface Ready {
   pageOrigin: number;
 }
 
+/** True once the lab is ready: its phase turns 'ready' a moment before start() has answered with where the machine came from. */
+export const READY_EXPRESSION = "(() => { const lab = document.querySelector('docker-lab'); return lab?.phase === 'ready' && lab.lastStart != null; })()";
+
 async function waitReady(page: Page): Promise<Ready> {
-  // The phase turns 'ready' a moment before start() has answered with where the machine came from.
-  await page.waitForFunction(() => {
-    const lab = document.querySelector('docker-lab') as unknown as { phase: string; lastStart: unknown } | null;
-    return lab?.phase === 'ready' && lab.lastStart != null;
-  }, null, { timeout: 600_000, polling: 100 });
+  await page.waitForFunction(READY_EXPRESSION, null, { timeout: 600_000, polling: 100 });
   return page.evaluate(() => {
     const { source, milestones } = (document.querySelector('docker-lab') as unknown as { lastStart: StartResult }).lastStart;
     return { source, milestones, pageOrigin: performance.timeOrigin };
@@ -63,70 +52,8 @@ function resumeBreakdown({ milestones, pageOrigin }: Ready): Figure[] {
   ];
 }
 
-/** This Chromium's processes: the browser process started with `profileDir` and all its descendants. */
-function chromiumPids(profileDir: string): number[] {
-  const children = new Map<number, number[]>();
-  let rootPid = 0;
-  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const pid = Number(entry);
-      const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!rootPid && cmdline.includes(profileDir) && !cmdline.includes('--type=')) rootPid = pid;
-    } catch { /* the process ended while we looked */ }
-  }
-  const pids: number[] = [];
-  const visit = (pid: number) => {
-    pids.push(pid);
-    for (const child of children.get(pid) ?? []) visit(child);
-  };
-  if (rootPid) visit(rootPid);
-  return pids;
-}
-
-/**
- * Resident memory of this Chromium in MB: every process (the browser, GPU, network
- * and storage services, renderers; shared pages counted in each), and the largest
- * renderer alone, which is the lab's tab: its page and workers, the guest's RAM among them.
- * `tabPrivate` is that renderer's own memory without the pages it shares with Chromium's
- * other processes (its code, fonts): RssAnon + VmSwap, what Chrome's task manager calls a
- * tab's memory footprint on Linux.
- */
-function chromiumMemoryMb(profileDir: string): { all: number; tab: number; tabPrivate: number } {
-  let all = 0;
-  let tab = 0;
-  let tabPrivate = 0;
-  for (const pid of chromiumPids(profileDir)) {
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-      const rss = kb('VmRSS');
-      all += rss;
-      if (rss > tab && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) {
-        tab = rss;
-        tabPrivate = kb('RssAnon') + kb('VmSwap');
-      }
-    } catch { /* the process ended while we looked */ }
-  }
-  return { all: round(all / 1024), tab: round(tab / 1024), tabPrivate: round(tabPrivate / 1024) };
-}
-
-/** CPU time (user + system) this Chromium's processes have used so far, in seconds. */
-function chromiumCpuSeconds(profileDir: string): number {
-  let ticks = 0;
-  for (const pid of chromiumPids(profileDir)) {
-    try {
-      // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch { /* the process ended while we looked */ }
-  }
-  return ticks / 100;
-}
-
-/** Reloads the page RELOADS times and times each until the lab is ready; `afterFirst` runs after the first. */
-async function timedReloads(page: Page, afterFirst?: () => Promise<void>): Promise<Array<{ s: number; ready: Ready }>> {
+/** Reloads the page RELOADS times, 10 s apart, and times each until the lab is ready. */
+async function timedReloads(page: Page): Promise<Array<{ s: number; ready: Ready }>> {
   const reloads: Array<{ s: number; ready: Ready }> = [];
   for (let i = 0; i < RELOADS; i++) {
     const started = Date.now();
@@ -134,7 +61,7 @@ async function timedReloads(page: Page, afterFirst?: () => Promise<void>): Promi
     const ready = await waitReady(page);
     reloads.push({ s: round((Date.now() - started) / 1000), ready });
     if (ready.source !== 'saved') console.warn(`after reload ${i + 1} the lab came from "${ready.source}", not from the saved state`);
-    if (i === 0) await afterFirst?.();
+    if (i < RELOADS - 1) await new Promise((resolve) => setTimeout(resolve, 10_000));
   }
   return reloads;
 }
@@ -144,7 +71,7 @@ function medianOf<T extends { s: number }>(runs: T[]): T {
 }
 
 export async function benchBrowser(): Promise<Figure[]> {
-  const server = await serve();
+  const server = await serve(PORT);
   const profile = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-profile-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   try {
@@ -175,34 +102,17 @@ export async function benchBrowser(): Promise<Figure[]> {
     figures.push({ name: 'first_visit_prefetch_parts', value: prefetch?.done ?? 0, unit: `of ${prefetch?.parts ?? 0}` });
 
     started = Date.now();
-    // The renderer's largest RSS while the save runs: a save used to allocate the raw state twice.
-    let peakDuringSave = chromiumMemoryMb(profile);
-    const sampler = setInterval(() => {
-      const now = chromiumMemoryMb(profile);
-      if (now.tab > peakDuringSave.tab) peakDuringSave = now;
-    }, 100);
     const saved = await page.evaluate(() => (document.querySelector('docker-lab') as unknown as { vm: { save(): Promise<{ ok: boolean; ms: number; info?: { bytes: number }; error?: string; timings?: Record<string, number> }> } }).vm.save());
-    clearInterval(sampler);
     if (!saved.ok) throw new Error(`save failed: ${saved.error}`);
     figures.push({ name: 'save_s', value: round((Date.now() - started) / 1000), unit: 's' });
     // Where a save's time goes: stopping the emulator, v86's save_state, packing the frames, IndexedDB.
     for (const [stage, ms] of Object.entries(saved.timings ?? {})) figures.push({ name: `save_${stage}_ms`, value: ms, unit: 'ms' });
     figures.push({ name: 'saved_state_mb', value: round((saved.info?.bytes ?? 0) / 1048576), unit: 'MB' });
-    const afterSave = chromiumMemoryMb(profile);
-    figures.push({ name: 'tab_memory_mb', value: afterSave.all, unit: 'MB' });
-    figures.push({ name: 'tab_renderer_memory_mb', value: afterSave.tab, unit: 'MB' });
-    figures.push({ name: 'tab_renderer_private_mb', value: afterSave.tabPrivate, unit: 'MB' });
-    figures.push({ name: 'tab_renderer_peak_during_save_mb', value: peakDuringSave.tab, unit: 'MB' });
-    figures.push({ name: 'tab_renderer_private_peak_during_save_mb', value: peakDuringSave.tabPrivate, unit: 'MB' });
+    // The tab's memory is measured in a Chromium without Playwright's instrumentation (tab-memory.ts).
 
     // One reload is at the mercy of whatever else the 2 cores were doing: three,
     // reported as their median (with each run), the breakdown that of the median run.
-    const reloads = await timedReloads(page, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 10_000));
-      const afterRestore = chromiumMemoryMb(profile);
-      figures.push({ name: 'tab_renderer_memory_after_restore_mb', value: afterRestore.tab, unit: 'MB' });
-      figures.push({ name: 'tab_renderer_private_after_restore_mb', value: afterRestore.tabPrivate, unit: 'MB' });
-    });
+    const reloads = await timedReloads(page);
     const medianReload = medianOf(reloads);
     const runs = reloads.map((r) => r.s);
     figures.push({ name: 'restore_s', value: medianReload.s, unit: 's', runs });
