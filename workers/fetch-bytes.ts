@@ -3,9 +3,8 @@
 // is read from it directly: one request to the browser instead of a trip
 // through the service worker, which the browser stops when idle and must start
 // again. A file fetched from the network is kept in that cache by this worker,
-// not by the service worker: the service worker runs in the tab's own process,
-// and every file it stored for the lab (the snapshot, hundreds of disk parts)
-// left that process 120-170 MB larger after the bench's workload.
+// not by the service worker, which only passes it on: its answer is streamed
+// into the cache while this worker reads its copy, never read twice in JS.
 // Only that build's cache is asked, since every build has files of the same names.
 
 import { DOWNLOAD_HEADER } from './guest-cache-name';
@@ -36,8 +35,8 @@ export function fetchBytes(url: string, cacheName?: string): Promise<Uint8Array>
 /**
  * Brings a guest file into its build's offline cache without reading its bytes:
  * the browser streams the answer into the cache. (Read into an ArrayBuffer
- * each, the prefetch's 68 MB of parts left 100-150 MB more in the tab until
- * V8 collected them.) Resolves to the bytes fetched, 0 when the build's cache
+ * each, the prefetch's 68 MB of parts stayed in the tab until V8 collected
+ * them.) Resolves to the bytes fetched, 0 when the build's cache
  * had the file or a read of it is on its way already. Never brings back a
  * build's cache that is gone (the service worker removes a replaced build's).
  */
